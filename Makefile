@@ -1,0 +1,54 @@
+# aidr developer entry points. `make demo` and `make test` are the two commands of the README.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CONFORMANCE := ../shared/conformance
+
+.PHONY: demo test unit lint template-check conformance bench clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet -r requirements/checkov.txt
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/aidr demo
+
+test: $(STAMP) $(CHECKOV_VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 -q
+	$(MAKE) --no-print-directory template-check
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+template-check: $(STAMP) $(CHECKOV_VENV)/.installed
+	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
+
+conformance: $(STAMP)
+	@if [ -f $(CONFORMANCE)/score.py ]; then \
+	  $(BIN)/aidr replay --config $(CONFORMANCE)/aidr.yaml --format jsonl $(CONFORMANCE)/data > .conformance-findings.jsonl && \
+	  $(PYTHON) $(CONFORMANCE)/score.py $(CONFORMANCE)/manifest.json .conformance-findings.jsonl; \
+	else echo "no $(CONFORMANCE): skipping conformance"; fi
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .ruff_cache .conformance-findings.jsonl

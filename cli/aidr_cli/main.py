@@ -1,0 +1,149 @@
+"""The `aidr` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from aidr.config import AidrConfig, load_config_file
+from aidr.errors import AidrError, InputError
+
+from . import output
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+REPLAY_HELP = """\
+Run the real detectors over recorded events, offline, routed by the EventBridge rules of template.yaml.
+
+PATH may be a file or a directory (recursed). Accepted, plain or .gz, detected per file and per record:
+  CloudTrail log files as delivered to S3 ({"Records": [...]}), JSON arrays or JSON lines of records;
+  EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding");
+  GuardDuty findings as the API returns them (camelCase or PascalCase);
+  Bedrock model-invocation-log records (schemaType ModelInvocationLog).
+
+Findings go to stdout; progress, unreadable records (file and line) and a closing summary go to stderr.
+Exit status: 0 when the run completed (findings or not), 2 for unusable arguments or unreadable paths.
+
+examples:
+  aidr replay ~/cloudtrail/2026/11/
+  aidr replay --config aidr.yaml --format jsonl logs/ > findings.jsonl
+"""
+
+
+def _config(path: str | None) -> AidrConfig:
+    return load_config_file(path) if path else AidrConfig()
+
+
+def _print_summary(result, out) -> None:  # type: ignore[no-untyped-def]
+    c = result.counts
+    out.write(
+        f"aidr replay: {c['records']} records read, {c['routed']} routed to detectors, "
+        f"{c['not routed']} not routed (no rule wants them)"
+    )
+    skipped = {k: v for k, v in c.items() if k in ("unreadable", "unrecognised", "detector errors") and v}
+    dropped = {k.split(":", 1)[1]: v for k, v in c.items() if k.startswith("dropped:")}
+    out.write(", skipped: " + (", ".join(f"{v} {k}" for k, v in sorted(skipped.items())) or "none"))
+    if dropped:
+        out.write("; dropped on purpose: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
+    out.write(f"\naidr replay: {len(result.findings)} findings")
+    if result.by_category:
+        out.write(" (" + ", ".join(f"{k}: {v}" for k, v in sorted(result.by_category.items())) + ")")
+    out.write("\n")
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .replay import replay
+
+    if args.respond:
+        sys.stderr.write("aidr replay: --respond needs the embedded runtime, which this build does not have yet\n")
+        return EXIT_USAGE
+    try:
+        config = _config(args.config)
+        from aidr.ingest import iter_paths
+
+        files = list(iter_paths(args.paths))
+    except (AidrError, InputError) as e:
+        sys.stderr.write(f"aidr replay: {e}\n")
+        return EXIT_USAGE
+    params = {"MaturityPhase": args.phase} if args.phase else {}
+    try:
+        result = replay(files, config, template=args.template, parameters=params, progress=args.progress)
+    except AidrError as e:
+        sys.stderr.write(f"aidr replay: {e}\n")
+        return EXIT_USAGE
+    for err in result.errors[:50]:
+        sys.stderr.write(f"aidr replay: skipped {err}\n")
+    if len(result.errors) > 50:
+        sys.stderr.write(f"aidr replay: ... and {len(result.errors) - 50} more unreadable records\n")
+    if args.format == "jsonl":
+        output.write_jsonl(result.findings, sys.stdout)
+    elif args.format == "json":
+        output.write_json(result.findings, sys.stdout)
+    else:
+        output.write_table(result.findings, sys.stdout)
+    _print_summary(result, sys.stderr)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_detectors(args: argparse.Namespace) -> int:
+    from aidr.detectors.registry import detectors_for
+
+    for d in detectors_for():
+        m = d.meta
+        sys.stdout.write(f"{m.id:<45} {m.category:<22} {m.severity:<9} {m.phase:<12} {m.function}\n")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="aidr",
+        description="AI Detection & Response for AWS: detections and containment for Bedrock, agents and SageMaker.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("replay", help="run the detectors over recorded logs, offline",
+                       description=REPLAY_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("paths", nargs="+", metavar="PATH", help="files or directories of recorded events")
+    r.add_argument("--config", metavar="FILE", help="aidr configuration (YAML, keys of contracts.md section 4)")
+    r.add_argument("--format", choices=("jsonl", "table", "json"), default="table",
+                   help="jsonl: one finding per line; json: one document; table: for people (default)")
+    r.add_argument("--respond", action="store_true", help="also run the containment playbooks (embedded runtime)")
+    r.add_argument("--template", metavar="FILE",
+                   help="template.yaml whose rules route events (default: this checkout's)")
+    r.add_argument("--phase", choices=("foundational", "enhanced", "advanced"),
+                   help="MaturityPhase to evaluate the template's conditions with (default: its default)")
+    r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+    r.set_defaults(func=cmd_replay)
+
+    d = sub.add_parser("demo", help="watch aidr detect a bundled attack scenario (no AWS account needed)")
+    d.add_argument("--scenario", default="all", choices=("llmjacking", "all"), help="which bundled scenario")
+    d.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    d.set_defaults(func=cmd_demo)
+
+    ls = sub.add_parser("detectors", help="list the registered detectors")
+    ls.set_defaults(func=cmd_detectors)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        return EXIT_OK
+    except AidrError as e:
+        sys.stderr.write(f"aidr: {e}\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

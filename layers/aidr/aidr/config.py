@@ -1,0 +1,113 @@
+"""aidr configuration (contracts.md section 4), validated with pydantic.
+
+Examples
+--------
+>>> cfg = load_config_text("approved_models: [anthropic.claude-3-haiku]")
+>>> cfg.model_is_approved("anthropic.claude-3-haiku-20240307-v1:0")
+True
+>>> load_config_text("aproved_models: []")
+Traceback (most recent call last):
+...
+aidr.errors.ConfigError: config: unknown key 'aproved_models' (known keys: ...)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .errors import ConfigError
+
+
+class AidrConfig(BaseModel):
+    """Every key is optional; unknown keys are refused (a typo must not silently disable a control)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    approved_models: list[str] | None = None
+    trusted_principals: list[str] = []
+    protected_data_buckets: list[str] = []
+    approved_artifact_sources: list[str] = []
+    protected_principals: list[str] = []
+    require_guardrails: bool = False
+    ai_resource_tags: dict[str, list[str]] = {}
+
+    @field_validator("trusted_principals", "protected_principals")
+    @classmethod
+    def _arn_patterns(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if not p.strip():
+                raise ValueError("empty ARN pattern")
+        return v
+
+    def model_is_approved(self, model_id: str | None) -> bool:
+        """True when no allow-list is set or ``model_id`` starts with an approved id or prefix."""
+        if self.approved_models is None or not model_id:
+            return True
+        return any(model_id.startswith(p) for p in self.approved_models)
+
+    def is_trusted(self, arn: str | None) -> bool:
+        return _matches_any(arn, self.trusted_principals)
+
+    def is_protected(self, arn: str | None) -> bool:
+        return _matches_any(arn, self.protected_principals)
+
+
+def _matches_any(arn: str | None, patterns: list[str]) -> bool:
+    if not arn:
+        return False
+    return any(fnmatch.fnmatchcase(arn, p) for p in patterns)
+
+
+KNOWN_KEYS = tuple(AidrConfig.model_fields)
+
+
+def parse_config(doc: Any, source: str = "config") -> AidrConfig:
+    """Validate a parsed YAML/JSON document. Errors name the key and what is wrong with it."""
+    if doc is None:
+        return AidrConfig()
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{source}: expected a mapping of keys, got {type(doc).__name__}")
+    for key in doc:
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{source}: unknown key {key!r} (known keys: {', '.join(KNOWN_KEYS)})", key=str(key))
+    try:
+        return AidrConfig.model_validate(doc)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"{source}: key {key!r}: {err['msg']} (got {err.get('input')!r})", key=key) from None
+
+
+def load_config_text(text: str, source: str = "config") -> AidrConfig:
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{source}: not valid YAML: {e}") from None
+    return parse_config(doc, source)
+
+
+def load_config_file(path: str | os.PathLike[str]) -> AidrConfig:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read config file: {e.strerror}") from None
+    return load_config_text(text, str(p))
+
+
+def load_config_from_ssm(parameter_name: str, ssm_client: Any = None) -> AidrConfig:
+    """Read the same YAML document from SSM Parameter Store (the Lambda functions' source)."""
+    from .aws import client
+
+    ssm = ssm_client or client("ssm")
+    try:
+        value = ssm.get_parameter(Name=parameter_name, WithDecryption=True)["Parameter"]["Value"]
+    except Exception as e:  # any failure to read config must be loud: detectors would run without controls
+        raise ConfigError(f"ssm:{parameter_name}: cannot read config parameter: {e}") from e
+    return load_config_text(value, f"ssm:{parameter_name}")

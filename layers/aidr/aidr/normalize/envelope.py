@@ -1,0 +1,112 @@
+"""Every input becomes an EventBridge-shaped envelope, the shape the template's rules match.
+
+A CloudTrail record read from S3 is wrapped exactly as EventBridge would deliver it, so `aidr replay` and
+AWS route with the same patterns and disagree nowhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
+CLOUDTRAIL_CONSOLE_SIGNIN = "AWS Console Sign In via CloudTrail"
+CLOUDTRAIL_SERVICE_EVENT = "AWS Service Event via CloudTrail"
+GUARDDUTY_FINDING = "GuardDuty Finding"
+INVOCATION_LOG = "Bedrock Model Invocation Log"  # aidr's own detail-type, put on the aidr bus by the forwarder
+AIDR_SOURCE = "aidr"
+
+Envelope = dict[str, Any]
+
+
+def cloudtrail_detail_type(record: dict[str, Any]) -> str:
+    et = record.get("eventType")
+    if et == "AwsConsoleSignIn":
+        return CLOUDTRAIL_CONSOLE_SIGNIN
+    if et == "AwsServiceEvent":
+        return CLOUDTRAIL_SERVICE_EVENT
+    return CLOUDTRAIL_API_CALL
+
+
+def cloudtrail_source(event_source: object) -> str:
+    """``bedrock.amazonaws.com`` -> ``aws.bedrock`` (what EventBridge puts in ``source``)."""
+    if not isinstance(event_source, str) or not event_source:
+        return "aws.unknown"
+    return "aws." + event_source.split(".", 1)[0]
+
+
+def wrap_cloudtrail(record: dict[str, Any]) -> Envelope:
+    return {
+        "version": "0",
+        "id": record.get("eventID") or "",
+        "detail-type": cloudtrail_detail_type(record),
+        "source": cloudtrail_source(record.get("eventSource")),
+        "account": record.get("recipientAccountId") or "",
+        "time": record.get("eventTime") or "",
+        "region": record.get("awsRegion") or "",
+        "resources": [],
+        "detail": record,
+    }
+
+
+def wrap_guardduty(finding: dict[str, Any]) -> Envelope:
+    """Wrap a camelCase GuardDuty finding (see :func:`aidr.normalize.guardduty.camelize`)."""
+    return {
+        "version": "0",
+        "id": finding.get("id") or "",
+        "detail-type": GUARDDUTY_FINDING,
+        "source": "aws.guardduty",
+        "account": finding.get("accountId") or "",
+        "time": finding.get("updatedAt") or finding.get("createdAt") or "",
+        "region": finding.get("region") or "",
+        "resources": [],
+        "detail": finding,
+    }
+
+
+def is_envelope(obj: dict[str, Any]) -> bool:
+    return "detail-type" in obj and "source" in obj and isinstance(obj.get("detail"), dict)
+
+
+def is_cloudtrail_record(obj: dict[str, Any]) -> bool:
+    return "eventSource" in obj and "eventName" in obj
+
+
+def is_guardduty_finding(obj: dict[str, Any]) -> bool:
+    keys = obj.keys()
+    return ("schemaVersion" in keys or "SchemaVersion" in keys) and ("type" in keys or "Type" in keys)
+
+
+def is_invocation_log(obj: dict[str, Any]) -> bool:
+    return obj.get("schemaType") == "ModelInvocationLog"
+
+
+def envelope_from_record(obj: Any) -> Envelope | None:
+    """Turn any supported record into an envelope; None when the shape is not one aidr reads."""
+    from .guardduty import camelize
+
+    if not isinstance(obj, dict):
+        return None
+    if is_envelope(obj):
+        if obj.get("source") == "aws.guardduty":
+            detail = obj["detail"]
+            if "SchemaVersion" in detail or "Type" in detail:
+                return {**obj, "detail": camelize(detail)}
+        return obj
+    if is_cloudtrail_record(obj):
+        return wrap_cloudtrail(obj)
+    if is_guardduty_finding(obj):
+        return wrap_guardduty(camelize(obj))
+    if is_invocation_log(obj):
+        # Invocation-log normalisation is the next seam (issue: invocation logs); route it as aidr's own event.
+        return {
+            "version": "0",
+            "id": obj.get("requestId") or "",
+            "detail-type": INVOCATION_LOG,
+            "source": AIDR_SOURCE,
+            "account": obj.get("accountId") or "",
+            "time": obj.get("timestamp") or "",
+            "region": obj.get("region") or "",
+            "resources": [],
+            "detail": obj,
+        }
+    return None

@@ -1,0 +1,41 @@
+"""Time parsing that survives real logs: 7-digit fractions, missing zones, '[REDACTED]'."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
+)
+
+
+def parse_time(value: object) -> datetime | None:
+    """Parse an RFC 3339-ish timestamp (or epoch seconds/millis) to an aware UTC datetime; None if unusable."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        secs = value / 1000 if value > 1e11 else value
+        try:
+            return datetime.fromtimestamp(secs, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str):
+        return None
+    m = _RFC3339.match(value.strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, s, frac, tz = m.groups()
+    micro = int((frac or "0")[:6].ljust(6, "0"))
+    try:
+        dt = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=UTC)
+    except ValueError:
+        return None
+    if tz and tz.upper() != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        hh, mm = int(tz[1:3]), int(tz[-2:])
+        from datetime import timedelta
+
+        dt -= sign * timedelta(hours=hh, minutes=mm)
+    return dt
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

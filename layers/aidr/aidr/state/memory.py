@@ -1,0 +1,44 @@
+"""In-memory state for replay, the demo and tests."""
+
+from __future__ import annotations
+
+import bisect
+import copy
+from typing import Any
+
+from .base import Member, StateStore
+
+
+class MemoryState(StateStore):
+    def __init__(self) -> None:
+        self._sets: dict[str, dict[str, Member]] = {}
+        self._sorted: dict[str, list[tuple[float, str]]] = {}
+        self._values: dict[str, tuple[dict[str, Any], int]] = {}
+
+    def add(self, key: str, member: str, ts: float, ttl_seconds: int, data: dict[str, Any] | None = None) -> bool:
+        s = self._sets.setdefault(key, {})
+        if member in s:
+            return False
+        s[member] = Member(member, ts, dict(data or {}))
+        bisect.insort(self._sorted.setdefault(key, []), (ts, member))
+        return True
+
+    def members(self, key: str, since: float | None = None, until: float | None = None) -> list[Member]:
+        order = self._sorted.get(key)
+        if not order:
+            return []
+        lo = 0 if since is None else bisect.bisect_left(order, (since, ""))
+        hi = len(order) if until is None else bisect.bisect_right(order, (until, "\U0010ffff"))
+        s = self._sets[key]
+        return [s[m] for _, m in order[lo:hi]]
+
+    def get(self, key: str) -> tuple[dict[str, Any] | None, int]:
+        value, version = self._values.get(key, (None, 0))
+        return copy.deepcopy(value), version
+
+    def put(self, key: str, value: dict[str, Any], expected_version: int, ttl_seconds: int | None = None) -> bool:
+        _, version = self._values.get(key, (None, 0))
+        if version != expected_version:
+            return False
+        self._values[key] = (copy.deepcopy(value), version + 1)
+        return True
