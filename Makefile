@@ -38,8 +38,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 template-check: $(STAMP) $(CHECKOV_VENV)/.installed
-	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
-	$(CHECKOV_VENV)/bin/checkov --quiet --compact --framework cloudformation --file template.yaml
+	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template template.yaml --region us-east-1
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
 
 conformance: $(STAMP)
 	@if [ -f $(CONFORMANCE)/score.py ]; then \

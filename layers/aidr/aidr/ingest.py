@@ -7,6 +7,7 @@ unreadable record is yielded as an :class:`~aidr.errors.InputError` naming the f
 
 from __future__ import annotations
 
+import json
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +18,34 @@ import orjson
 from .errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
+UTF8_BOM = b"\xef\xbb\xbf"  # Windows tools prepend it to "UTF-8" exports; JSON parsers refuse it
 # A single record larger than this is refused rather than parsed (EventBridge's own limit is 256 KB;
 # CloudTrail records are far smaller). Whole files may be larger.
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 Item = tuple[str, Any]  # (location, record) where record may be an InputError
+
+_DECODER = json.JSONDecoder()
+
+
+def _gunzip(data: bytes, source: str) -> tuple[bytes, int, InputError | None]:
+    """Decompress every gzip member; return the bytes, the length up to the last complete member, and damage."""
+    d = zlib.decompressobj(wbits=47)  # gzip/zlib auto-detect
+    out: list[bytes] = []
+    complete = 0
+    try:
+        while data:
+            out.append(d.decompress(data))
+            data = d.unused_data  # concatenated gzip members (e.g. `cat a.json.gz b.json.gz`)
+            if d.eof:
+                complete = sum(map(len, out))
+            if data:
+                d = zlib.decompressobj(wbits=47)
+        if not d.eof:
+            return b"".join(out), complete, InputError("truncated gzip stream (file ends early)", source)
+    except zlib.error as e:
+        return b"".join(out), complete, InputError(f"corrupt gzip stream: {e}", source)
+    return b"".join(out), complete, None
 
 
 def read_bytes(path: Path) -> tuple[bytes, InputError | None]:
@@ -29,32 +53,27 @@ def read_bytes(path: Path) -> tuple[bytes, InputError | None]:
     data = path.read_bytes()
     if not data.startswith(GZIP_MAGIC):
         return data, None
-    d = zlib.decompressobj(wbits=47)  # gzip/zlib auto-detect
-    out = []
-    try:
-        while data:
-            out.append(d.decompress(data))
-            data = d.unused_data  # concatenated gzip members (CloudTrail digest-style files)
-            if data:
-                d = zlib.decompressobj(wbits=47)
-        if not d.eof:
-            return b"".join(out), InputError("truncated gzip stream (file ends early)", str(path))
-    except zlib.error as e:
-        return b"".join(out), InputError(f"corrupt gzip stream: {e}", str(path))
-    return b"".join(out), None
+    out, _, err = _gunzip(data, str(path))
+    return out, err
+
+
+def _unpack(obj: Any, where: str) -> list[Item] | None:
+    """The records of a container document, or None when ``obj`` is not one."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("Records"), list):  # CloudTrail log file as delivered to S3
+            return [(f"{where}:Records[{i}]", r) for i, r in enumerate(obj["Records"])]
+        if isinstance(obj.get("Findings"), list):  # GuardDuty GetFindings output
+            return [(f"{where}:Findings[{i}]", r) for i, r in enumerate(obj["Findings"])]
+        if isinstance(obj.get("findings"), list) and "detail" not in obj:
+            return [(f"{where}:findings[{i}]", r) for i, r in enumerate(obj["findings"])]
+    return None
 
 
 def iter_document(obj: Any, source: str) -> Iterator[Item]:
-    """Records inside one parsed JSON document."""
-    if isinstance(obj, dict) and isinstance(obj.get("Records"), list):
-        for i, rec in enumerate(obj["Records"]):
-            yield f"{source}:Records[{i}]", rec
-    elif isinstance(obj, dict) and isinstance(obj.get("Findings"), list):  # GetFindings output
-        for i, rec in enumerate(obj["Findings"]):
-            yield f"{source}:Findings[{i}]", rec
-    elif isinstance(obj, dict) and isinstance(obj.get("findings"), list) and "detail" not in obj:
-        for i, rec in enumerate(obj["findings"]):
-            yield f"{source}:findings[{i}]", rec
+    """Records inside one parsed JSON document (a whole file)."""
+    unpacked = _unpack(obj, source)
+    if unpacked is not None:
+        yield from unpacked
     elif isinstance(obj, list):
         for i, rec in enumerate(obj):
             yield f"{source}:[{i}]", rec
@@ -62,33 +81,77 @@ def iter_document(obj: Any, source: str) -> Iterator[Item]:
         yield f"{source}:1", obj
 
 
+def _split_documents(line: bytes) -> list[Any] | None:
+    """Several JSON documents written back to back on one line (concatenated single-line CloudTrail files)."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    docs: list[Any] = []
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i] in " \t\r":
+            i += 1
+        if i >= n:
+            break
+        try:
+            obj, i = _DECODER.raw_decode(text, i)
+        except json.JSONDecodeError:
+            return None
+        docs.append(obj)
+    return docs if len(docs) > 1 else None
+
+
+def _line_records(obj: Any, where: str) -> Iterator[Item]:
+    # A line may hold a whole CloudTrail file ({"Records": [...]}). A bare array stays one record: a streaming
+    # invocation-log record is an array of chunks.
+    unpacked = _unpack(obj, where)
+    if unpacked is not None:
+        yield from unpacked
+    else:
+        yield where, obj
+
+
 def iter_lines(data: bytes, source: str) -> Iterator[Item]:
     for no, line in enumerate(data.split(b"\n"), 1):
         if not line.strip():
             continue
+        where = f"{source}:{no}"
         if len(line) > MAX_RECORD_BYTES:
-            yield f"{source}:{no}", InputError(f"record of {len(line)} bytes exceeds {MAX_RECORD_BYTES}", source, no)
+            yield where, InputError(f"record of {len(line)} bytes exceeds {MAX_RECORD_BYTES}", source, no)
             continue
         try:
-            yield f"{source}:{no}", orjson.loads(line)
+            obj = orjson.loads(line)
         except orjson.JSONDecodeError as e:
-            yield f"{source}:{no}", InputError(f"invalid JSON: {e}", source, no)
+            docs = _split_documents(line)
+            if docs is None:
+                yield where, InputError(f"invalid JSON: {e}", source, no)
+                continue
+            for k, doc in enumerate(docs, 1):
+                yield from _line_records(doc, f"{where}:doc{k}")
+            continue
+        yield from _line_records(obj, where)
 
 
 def iter_file(path: Path) -> Iterator[Item]:
     """Every record in one file, or the errors that stand in for records that could not be read."""
     source = str(path)
     try:
-        data, gz_error = read_bytes(path)
+        raw = path.read_bytes()
     except OSError as e:
         yield source, InputError(f"cannot read: {e.strerror}", source)
         return
-    if gz_error is not None:
-        # Keep what was decompressed (complete lines only) and report the damage.
-        yield source, gz_error
-        data = data[: data.rfind(b"\n") + 1]
-        yield from iter_lines(data, source)
-        return
+    if raw.startswith(GZIP_MAGIC):
+        data, complete, gz_error = _gunzip(raw, source)
+        if gz_error is not None:
+            # Keep what was decompressed up to the damage (whole members, complete lines) and report it.
+            yield source, gz_error
+            data = data[: max(complete, data.rfind(b"\n") + 1)]
+            yield from iter_lines(data.removeprefix(UTF8_BOM), source)
+            return
+    else:
+        data = raw
+    data = data.removeprefix(UTF8_BOM)
     stripped = data.lstrip()
     if not stripped:
         return
@@ -104,11 +167,18 @@ def iter_file(path: Path) -> Iterator[Item]:
 
 
 def iter_paths(paths: list[str]) -> Iterator[Path]:
-    """Files under each path (directories recursed, sorted for a stable order). Raises for missing paths."""
+    """Files under each path (directories recursed, sorted for a stable order). Raises for missing paths.
+
+    Hidden files and anything under a hidden directory (``.git``, ``.cache``) are skipped.
+    """
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            yield from sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith("."))
+            yield from sorted(
+                f
+                for f in path.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
         elif path.is_file():
             yield path
         else:

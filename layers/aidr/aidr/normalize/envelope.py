@@ -11,6 +11,8 @@ from typing import Any
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
 CLOUDTRAIL_CONSOLE_SIGNIN = "AWS Console Sign In via CloudTrail"
 CLOUDTRAIL_SERVICE_EVENT = "AWS Service Event via CloudTrail"
+CLOUDTRAIL_CONSOLE_ACTION = "AWS Console Action via CloudTrail"
+CLOUDTRAIL_INSIGHT = "AWS Insight via CloudTrail"
 GUARDDUTY_FINDING = "GuardDuty Finding"
 INVOCATION_LOG = "Bedrock Model Invocation Log"  # aidr's own detail-type, put on the aidr bus by the forwarder
 AIDR_SOURCE = "aidr"
@@ -18,13 +20,19 @@ AIDR_SOURCE = "aidr"
 Envelope = dict[str, Any]
 
 
+# CloudTrail eventType -> the detail-type EventBridge delivers it under (EventBridge user guide, "AWS service
+# events delivered via AWS CloudTrail"); AwsApiCall and anything unknown are API calls.
+_DETAIL_TYPES = {
+    "AwsConsoleSignIn": CLOUDTRAIL_CONSOLE_SIGNIN,
+    "AwsServiceEvent": CLOUDTRAIL_SERVICE_EVENT,
+    "AwsConsoleAction": CLOUDTRAIL_CONSOLE_ACTION,
+    "AwsCloudTrailInsight": CLOUDTRAIL_INSIGHT,
+}
+
+
 def cloudtrail_detail_type(record: dict[str, Any]) -> str:
     et = record.get("eventType")
-    if et == "AwsConsoleSignIn":
-        return CLOUDTRAIL_CONSOLE_SIGNIN
-    if et == "AwsServiceEvent":
-        return CLOUDTRAIL_SERVICE_EVENT
-    return CLOUDTRAIL_API_CALL
+    return _DETAIL_TYPES.get(et, CLOUDTRAIL_API_CALL) if isinstance(et, str) else CLOUDTRAIL_API_CALL
 
 
 def cloudtrail_source(event_source: object) -> str:
@@ -97,16 +105,8 @@ def envelope_from_record(obj: Any) -> Envelope | None:
     if is_guardduty_finding(obj):
         return wrap_guardduty(camelize(obj))
     if is_invocation_log(obj):
-        # Invocation-log normalisation is the next seam (issue: invocation logs); route it as aidr's own event.
-        return {
-            "version": "0",
-            "id": obj.get("requestId") or "",
-            "detail-type": INVOCATION_LOG,
-            "source": AIDR_SOURCE,
-            "account": obj.get("accountId") or "",
-            "time": obj.get("timestamp") or "",
-            "region": obj.get("region") or "",
-            "resources": [],
-            "detail": obj,
-        }
+        # Routed as aidr's own event, exactly as the log forwarder puts it on the aidr bus.
+        from .invocation import invocation_envelope
+
+        return invocation_envelope(obj)
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _RFC3339 = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
@@ -32,9 +32,10 @@ def parse_time(value: object) -> datetime | None:
     if tz and tz.upper() != "Z":
         sign = 1 if tz[0] == "+" else -1
         hh, mm = int(tz[1:3]), int(tz[-2:])
-        from datetime import timedelta
-
-        dt -= sign * timedelta(hours=hh, minutes=mm)
+        try:
+            dt -= sign * timedelta(hours=hh, minutes=mm)
+        except OverflowError:  # an offset that pushes year 1 or 9999 out of range: as unusable as '[REDACTED]'
+            return None
     return dt
 
 

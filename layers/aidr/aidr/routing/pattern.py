@@ -1,9 +1,26 @@
 """EventBridge event-pattern matching, compiled once to closures.
 
-Honours the documented semantics: exact values (strings, numbers by value, booleans, null), ``prefix``,
-``suffix``, ``anything-but`` (values, prefix, suffix, wildcard, equals-ignore-case), ``numeric``,
-``exists``, ``cidr``, ``equals-ignore-case``, ``wildcard``, and ``$or``. An event array matches when
-any element matches. Tested against moto's reference implementation.
+Honours the documented semantics: exact values (strings, numbers, booleans, null), ``prefix``, ``suffix``,
+``anything-but`` (values, prefix, suffix, wildcard, equals-ignore-case, single or list), ``numeric``, ``exists``,
+``cidr``, ``equals-ignore-case``, ``wildcard``, and ``$or``. The rules that are easy to get wrong (AWS
+EventBridge user guide: "Event pattern syntax", "Comparison operators", "Arrays in event patterns"; and the
+README of aws/event-ruler, the engine EventBridge runs):
+
+- Matchers see the event's *leaf* values. Arrays are crushed: every element, at any depth, is a value of the
+  field, and the field matches when any of them does. An object is not a leaf, so a field whose value is an
+  object (or an empty array, or an array of objects) has no value: it counts as absent, and ``exists: false``
+  matches it ("c-count isn't a leaf node"). Objects inside arrays are matched against the nested pattern one
+  element at a time.
+- A nested pattern over a parent that is absent (or not an object) is matched against an empty object, so a
+  pattern made only of ``exists: false`` still matches when the whole branch is missing.
+- Exact numbers compare by their JSON representation ("300, 300.0 and 3.0e2 are not considered equal"): an
+  int never equals a float here. ``numeric`` compares values. JSON ``true`` is not the number 1.
+- ``anything-but`` needs a value to be present (a missing field never matches it); every present value that is
+  not excluded matches, null and non-strings included, also for its prefix/suffix/wildcard/ignore-case forms.
+
+tests/unit/routing/test_pattern_vs_moto.py checks all of this against moto's implementation and documents
+where moto departs from AWS. Known gap: EventBridge also lets a dotted key (``{"a.b": [...]}``) reach a nested
+field; aws/event-ruler documents that as not to be relied upon, and this matcher does not do it.
 
 Examples
 --------
@@ -21,7 +38,7 @@ from typing import Any
 
 from ..errors import AidrError
 
-Matcher = Callable[[Any], bool]  # takes the event value (or _MISSING)
+Matcher = Callable[[Any], bool]  # takes one leaf value of the event
 EventMatcher = Callable[[dict[str, Any]], bool]
 
 
@@ -44,24 +61,57 @@ _NUMERIC_OPS: dict[str, Callable[[float, float], bool]] = {
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
 }
+_LOWER_BOUNDS = (">", ">=")
+_UPPER_BOUNDS = ("<", "<=")
+_STRING_MATCHERS = ("prefix", "suffix", "wildcard", "equals-ignore-case")
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
-def _wildcard_regex(pattern: str) -> re.Pattern[str]:
-    # EventBridge: '*' matches any run of characters; '\*' is a literal star.
-    parts, buf, i = [], "", 0
+def _crush(items: list[Any]) -> list[Any]:
+    """Leaf values of an event array: nested arrays flattened, objects dropped (they are not leaves)."""
+    out: list[Any] = []
+    stack = [items]
+    while stack:
+        for x in stack.pop():
+            if isinstance(x, list):
+                stack.append(x)
+            elif not isinstance(x, dict):
+                out.append(x)
+    return out
+
+
+def _objects(items: list[Any]) -> list[dict[str, Any]]:
+    """Objects of an event array, at any depth (arrays are crushed out of the pattern's view)."""
+    out: list[dict[str, Any]] = []
+    stack = [items]
+    while stack:
+        for x in stack.pop():
+            if isinstance(x, dict):
+                out.append(x)
+            elif isinstance(x, list):
+                stack.append(x)
+    return out
+
+
+def _wildcard_regex(pattern: str, where: str) -> re.Pattern[str]:
+    """EventBridge wildcard: '*' matches any run of characters, '\\*' a literal star, '\\\\' a backslash."""
+    parts: list[str] = []
+    buf, i = "", 0
     while i < len(pattern):
         c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern) and pattern[i + 1] in "*\\":
+        if c == "\\":
+            if i + 1 >= len(pattern) or pattern[i + 1] not in "*\\":
+                raise PatternError(f"{where}: a backslash in a wildcard may only escape '*' or '\\'")
             buf += pattern[i + 1]
             i += 2
             continue
         if c == "*":
-            parts.append(re.escape(buf))
-            parts.append(".*")
+            if pattern[i + 1 : i + 2] == "*":
+                raise PatternError(f"{where}: consecutive wildcard characters are not allowed")
+            parts += [re.escape(buf), ".*"]
             buf = ""
         else:
             buf += c
@@ -71,7 +121,7 @@ def _wildcard_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _str_test(kind: str, arg: Any, where: str) -> Callable[[str], bool]:
-    """prefix / suffix / wildcard / equals-ignore-case on strings (arg may nest equals-ignore-case)."""
+    """prefix / suffix / wildcard / equals-ignore-case on strings (prefix and suffix may nest equals-ignore-case)."""
     if kind in ("prefix", "suffix") and isinstance(arg, dict):
         if set(arg) != {"equals-ignore-case"} or not isinstance(arg["equals-ignore-case"], str):
             raise PatternError(f"{where}: {kind} takes a string or {{'equals-ignore-case': str}}")
@@ -79,6 +129,8 @@ def _str_test(kind: str, arg: Any, where: str) -> Callable[[str], bool]:
         if kind == "prefix":
             return lambda s: s.lower().startswith(low)
         return lambda s: s.lower().endswith(low)
+    if kind not in _STRING_MATCHERS:
+        raise PatternError(f"{where}: unknown matcher {kind!r}")
     if not isinstance(arg, str):
         raise PatternError(f"{where}: {kind} takes a string, got {type(arg).__name__}")
     if kind == "prefix":
@@ -88,33 +140,34 @@ def _str_test(kind: str, arg: Any, where: str) -> Callable[[str], bool]:
     if kind == "equals-ignore-case":
         low = arg.lower()
         return lambda s: s.lower() == low
-    if kind == "wildcard":
-        rx = _wildcard_regex(arg)
-        return lambda s: rx.fullmatch(s) is not None
-    raise PatternError(f"{where}: unknown string matcher {kind!r}")
+    rx = _wildcard_regex(arg, where)
+    return lambda s: rx.fullmatch(s) is not None
 
 
-def _literal(value: Any) -> Matcher:
+def _literal(value: Any, where: str) -> Matcher:
     if _is_number(value):
-        fv = float(value)
-        return lambda v: _is_number(v) and float(v) == fv
+        # Numbers match by representation: an int never equals a float (5 is not 5.0), as EventBridge documents.
+        kind = type(value)
+        return lambda v: type(v) is kind and v == value
     if value is None:
         return lambda v: v is None
     if isinstance(value, bool):
         return lambda v: v is value
     if isinstance(value, str):
         return lambda v: isinstance(v, str) and v == value
-    raise PatternError(f"unsupported literal {value!r}")
+    raise PatternError(f"{where}: a value to match is a string, number, boolean or null, got {value!r}")
 
 
 def _numeric(spec: Any, where: str) -> Matcher:
-    if not isinstance(spec, list) or not spec or len(spec) % 2:
-        raise PatternError(f"{where}: numeric takes [op, value, ...]")
-    tests = []
-    for op, val in zip(spec[::2], spec[1::2], strict=True):
-        if op not in _NUMERIC_OPS or not _is_number(val):
-            raise PatternError(f"{where}: bad numeric comparison {op!r} {val!r}")
-        tests.append((_NUMERIC_OPS[op], float(val)))
+    """``["=", x]``, ``[op, x]``, or a range ``[">" | ">=", low, "<" | "<=", high]`` (EventBridge's grammar)."""
+    if not isinstance(spec, list) or len(spec) not in (2, 4):
+        raise PatternError(f"{where}: numeric takes [op, value] or [lower-op, value, upper-op, value]")
+    ops, vals = spec[::2], spec[1::2]
+    if any(op not in _NUMERIC_OPS for op in ops) or not all(_is_number(v) for v in vals):
+        raise PatternError(f"{where}: bad numeric comparison {spec!r}")
+    if len(spec) == 4 and (ops[0] not in _LOWER_BOUNDS or ops[1] not in _UPPER_BOUNDS or not vals[0] < vals[1]):
+        raise PatternError(f"{where}: a numeric range is a lower bound then a greater upper bound, got {spec!r}")
+    tests = [(_NUMERIC_OPS[op], float(v)) for op, v in zip(ops, vals, strict=True)]
     return lambda v: _is_number(v) and all(f(float(v), b) for f, b in tests)
 
 
@@ -123,23 +176,27 @@ def _anything_but(spec: Any, where: str) -> Matcher:
         if len(spec) != 1:
             raise PatternError(f"{where}: anything-but takes one matcher")
         (kind, arg), = spec.items()
-        if kind == "equals-ignore-case" and isinstance(arg, list):
-            lows = {a.lower() for a in arg if isinstance(a, str)}
-            return lambda v: isinstance(v, str) and v.lower() not in lows
-        if kind == "prefix" and isinstance(arg, list):
-            tests = [_str_test("prefix", a, where) for a in arg]
-            return lambda v: isinstance(v, str) and not any(t(v) for t in tests)
-        test = _str_test(kind, arg, where)
-        return lambda v: isinstance(v, str) and not test(v)
+        if kind not in _STRING_MATCHERS:
+            raise PatternError(f"{where}: anything-but does not support {kind!r}")
+        args = arg if isinstance(arg, list) else [arg]
+        if not args or (kind in ("prefix", "suffix") and "" in args):
+            raise PatternError(f"{where}: anything-but {kind} needs non-empty strings")
+        tests = [_str_test(kind, a, where) for a in args]
+        # Any present value the string tests do not exclude matches, non-strings included.
+        return lambda v: not (isinstance(v, str) and any(t(v) for t in tests))
     values = spec if isinstance(spec, list) else [spec]
-    lits = [_literal(x) for x in values]
-    return lambda v: v is not _MISSING and not any(m(v) for m in lits)
+    if not values or not (all(isinstance(x, str) for x in values) or all(_is_number(x) for x in values)):
+        raise PatternError(f"{where}: anything-but takes strings or numbers (not mixed, null or booleans)")
+    lits = [_literal(x, where) for x in values]
+    return lambda v: not any(m(v) for m in lits)
 
 
 def _cidr(spec: Any, where: str) -> Matcher:
+    if not isinstance(spec, str):
+        raise PatternError(f"{where}: cidr takes a string, got {type(spec).__name__}")
     try:
         net = ipaddress.ip_network(spec, strict=False)
-    except (TypeError, ValueError) as e:
+    except ValueError as e:
         raise PatternError(f"{where}: bad cidr {spec!r}") from e
 
     def m(v: Any) -> bool:
@@ -156,7 +213,7 @@ def _cidr(spec: Any, where: str) -> Matcher:
 def _leaf(spec: Any, where: str) -> tuple[Matcher, bool | None]:
     """Return (matcher, exists) where exists is set for an ``exists`` matcher (handled by the caller)."""
     if not isinstance(spec, dict):
-        return _literal(spec), None
+        return _literal(spec, where), None
     if len(spec) != 1:
         raise PatternError(f"{where}: a matcher object has exactly one key, got {sorted(spec)}")
     (kind, arg), = spec.items()
@@ -175,33 +232,38 @@ def _leaf(spec: Any, where: str) -> tuple[Matcher, bool | None]:
 
 
 def _compile_leaf_list(specs: list[Any], where: str) -> Matcher:
-    """A list of matchers for one field: any may match; arrays in the event match element-wise."""
+    """A list of matchers for one field: any may match; every leaf value of the field is tried."""
     if not specs:
         raise PatternError(f"{where}: empty matcher list")
     value_tests: list[Matcher] = []
-    exists_tests: list[bool] = []
+    exists: set[bool] = set()
     for s in specs:
         m, ex = _leaf(s, where)
         if ex is None:
             value_tests.append(m)
         else:
-            exists_tests.append(ex)
+            exists.add(ex)
+    absent_ok = False in exists
+    present_ok = True in exists
 
     def match(v: Any) -> bool:
-        if v is _MISSING:
-            return False in exists_tests
-        if True in exists_tests and not isinstance(v, dict):
-            return True
         if isinstance(v, list):
-            return any(t(x) for x in v for t in value_tests)
-        return any(t(v) for t in value_tests)
+            leaves = _crush(v)
+            if not leaves:
+                return absent_ok
+            return present_ok or any(t(x) for x in leaves for t in value_tests)
+        if v is _MISSING or isinstance(v, dict):
+            return absent_ok
+        return present_ok or any(t(v) for t in value_tests)
 
     return match
 
 
-def _compile_object(pattern: dict[str, Any], where: str) -> EventMatcher:
+def _compile_object(pattern: Any, where: str) -> EventMatcher:
     if not isinstance(pattern, dict):
-        raise PatternError(f"{where}: pattern must be an object")
+        raise PatternError(f"{where or 'pattern'}: must be an object")
+    if not pattern:
+        raise PatternError(f"{where or 'pattern'}: empty objects are not allowed")
     tests: list[EventMatcher] = []
     for key, spec in pattern.items():
         path = f"{where}.{key}" if where else key
@@ -211,20 +273,7 @@ def _compile_object(pattern: dict[str, Any], where: str) -> EventMatcher:
             alts = [_compile_object(alt, path) for alt in spec]
             tests.append(lambda ev, alts=alts: any(a(ev) for a in alts))
         elif isinstance(spec, dict):
-            sub = _compile_object(spec, path)
-
-            absent_ok = _only_absence(spec)
-
-            def nested(ev: dict[str, Any], key: str = key, sub: EventMatcher = sub, absent_ok: bool = absent_ok
-                       ) -> bool:
-                v = ev.get(key, _MISSING)
-                if isinstance(v, dict):
-                    return sub(v)
-                if isinstance(v, list):
-                    return any(isinstance(x, dict) and sub(x) for x in v)
-                return v is _MISSING and absent_ok
-
-            tests.append(nested)
+            tests.append(_nested(key, _compile_object(spec, path)))
         elif isinstance(spec, list):
             leaf = _compile_leaf_list(spec, path)
             tests.append(lambda ev, key=key, leaf=leaf: leaf(ev.get(key, _MISSING)))
@@ -233,17 +282,21 @@ def _compile_object(pattern: dict[str, Any], where: str) -> EventMatcher:
     return lambda ev: all(t(ev) for t in tests)
 
 
-def _only_absence(spec: dict[str, Any]) -> bool:
-    """True when every leaf under ``spec`` is ``exists: false`` (so a missing parent still matches)."""
-    for k, v in spec.items():
-        if k == "$or":
-            return False
+def _nested(key: str, sub: EventMatcher) -> EventMatcher:
+    # What the sub-pattern says about a branch with no fields at all (absent parent, leaf, array of leaves).
+    when_empty = sub({})
+
+    def nested(ev: dict[str, Any]) -> bool:
+        v = ev.get(key, _MISSING)
         if isinstance(v, dict):
-            if not _only_absence(v):
-                return False
-        elif not (isinstance(v, list) and v == [{"exists": False}]):
-            return False
-    return True
+            return sub(v)
+        if isinstance(v, list):
+            objs = _objects(v)
+            if objs:
+                return any(sub(o) for o in objs)
+        return when_empty
+
+    return nested
 
 
 def compile_pattern(pattern: dict[str, Any]) -> EventMatcher:

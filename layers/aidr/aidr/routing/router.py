@@ -1,12 +1,12 @@
 """Route envelopes to targets by EventBridge rules, indexed so most events are rejected in one dict lookup.
 
 A real account's CloudTrail is mostly traffic no rule wants; the index on ``source`` (and, where every
-alternative of a rule names them, ``detail.eventName`` values) skips the matcher for those events.
+rule of that source names them literally, ``detail.eventName`` values) skips the matcher for those events.
+The index only ever narrows to routes that *could* match: a route the plain matcher accepts is never dropped.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,43 +33,56 @@ def _literal_strings(spec: Any) -> list[str] | None:
     return None
 
 
+def _event_names(pattern: dict[str, Any]) -> list[str] | None:
+    detail = pattern.get("detail")
+    return _literal_strings(detail.get("eventName")) if isinstance(detail, dict) else None
+
+
 class Router:
     """Index of routes. ``targets(event)`` returns the targets whose rules match, in rule order."""
 
     def __init__(self, routes: list[Route]) -> None:
         self.routes = list(routes)
-        self._by_source: dict[str, list[Route]] = defaultdict(list)
-        self._any_source: list[Route] = []
-        for r in self.routes:
+        keyed: dict[str, set[int]] = {}
+        any_ids: set[int] = set()
+        for i, r in enumerate(self.routes):
             sources = _literal_strings(r.pattern.get("source"))
             if sources is None:
-                self._any_source.append(r)
-            else:
-                for s in sources:
-                    self._by_source[s].append(r)
+                any_ids.add(i)
+            for s in sources or ():
+                keyed.setdefault(s, set()).add(i)
+        self._any_source = [self.routes[i] for i in sorted(any_ids)]
+        # Per source: its routes plus the source-less ones, in rule order, each once.
+        self._by_source: dict[str, list[Route]] = {
+            s: [self.routes[i] for i in sorted(ids | any_ids)] for s, ids in keyed.items()
+        }
         # eventName prefilter per source: only when every rule of that source pins eventName literally.
         self._names: dict[str, frozenset[str] | None] = {}
-        for src, rs in self._by_source.items():
+        for s, ids in keyed.items():
             names: set[str] = set()
-            for r in rs:
-                lit = _literal_strings(r.pattern.get("detail", {}).get("eventName")) if isinstance(
-                    r.pattern.get("detail"), dict
-                ) else None
+            for i in ids:
+                lit = _event_names(self.routes[i].pattern)
                 if lit is None:
                     names = set()
                     break
                 names.update(lit)
-            self._names[src] = frozenset(names) if names else None
+            self._names[s] = frozenset(names) if names else None
 
-    def candidates(self, source: str, event_name: str | None = None) -> list[Route]:
-        """Routes that could match an event of this source/eventName (cheap pre-check on raw records)."""
+    def candidates(self, source: Any, event_name: Any = None) -> list[Route]:
+        """Routes that could match an event of this source/eventName (cheap pre-check on raw records).
+
+        ``source`` and ``event_name`` are the event's values; anything but a plain string (an array, which
+        EventBridge matches element-wise, or a number) cannot be looked up, so every route stays a candidate.
+        """
+        if not isinstance(source, str):
+            return self.routes
         rs = self._by_source.get(source)
-        if not rs:
+        if rs is None:
             return self._any_source
         names = self._names.get(source)
-        if names is not None and event_name is not None and event_name not in names:
+        if names is not None and isinstance(event_name, str) and event_name not in names:
             return self._any_source
-        return rs + self._any_source if self._any_source else rs
+        return rs
 
     def match(self, event: dict[str, Any]) -> list[Route]:
         detail = event.get("detail")

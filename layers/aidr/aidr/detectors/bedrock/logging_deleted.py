@@ -7,9 +7,12 @@ from typing import Any
 
 from ...findings.model import Finding, Resource
 from ...normalize.cloudtrail import ApiCall
+from ..audit.last_known import observe
+from ..audit.tampering import event_key, event_ts, tamper_finding
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import detector
+from .logging_weakened import RESOURCE_TYPE, logging_state_key
 
 FUNCTION = "DetectBedrockFunction"
 
@@ -32,25 +35,22 @@ FUNCTION = "DetectBedrockFunction"
     references=["https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html"],
 )
 def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
+    """Report a successful deletion and mark the last known configuration deleted (it stays for restore-logging).
+
+    Known false positives: planned decommissioning of a region's Bedrock use.
+    """
     call = ApiCall(event["detail"])
     if call.error_code:  # a denied attempt changed nothing; the recon detectors see the intent
         return
     meta = detect.meta  # type: ignore[attr-defined]
-    trusted = ctx.config.is_trusted(call.actor_arn) or ctx.config.is_trusted(call.actor_key)
-    yield ctx.finding(
-        meta,
-        key=call.event_id or f"{call.actor_key}:{call.time}",
-        description=(
-            f"{call.actor_arn or call.actor_key} deleted the model invocation logging configuration in "
-            f"{call.region}: Bedrock no longer records model inputs and outputs there."
-        ),
-        event_ids=[call.event_id],
-        first_seen=call.time,
-        account=call.account,
-        region=call.region,
-        principal=call.principal(),
-        resources=[Resource(type="AWS::Bedrock::ModelInvocationLoggingConfiguration",
-                            id=f"{call.account}/{call.region}")],
-        evidence={**call.summary(), "trusted_principal": trusted},
-        severity="medium" if trusted else None,
+    obs = observe(ctx.state, logging_state_key(call.account, call.region), event_id=event_key(call),
+                  ts=event_ts(ctx, call), update=lambda _prev: None, by=call.actor_arn)
+    yield tamper_finding(
+        meta, ctx, call,
+        severity=meta.severity,
+        description=(f"deleted the model invocation logging configuration in {call.region}: Bedrock no longer "
+                     "records model inputs and outputs there."),
+        resources=[Resource(type=RESOURCE_TYPE, id=f"{call.account}/{call.region}")],
+        # restore-logging can put the previous configuration back only if aidr saw it.
+        evidence={"last_known_configuration": obs.previous is not None},
     )

@@ -1,0 +1,215 @@
+"""Changes to a Bedrock agent's tools, knowledge and collaborators, and RAG source poisoning."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ...findings.model import Finding, Resource
+from ...inventory import arn_account, learn_from
+from ...normalize.cloudtrail import ApiCall
+from ..context import DetectContext, window_start
+from ..patterns import api_calls
+from ..registry import DetectorMeta, detector
+
+FUNCTION = "DetectBedrockFunction"
+BASELINE_TTL = 400 * 86400
+DELETE_WINDOW = 3600
+DELETE_BURST = 3  # DeleteKnowledgeBase calls by one identity within DELETE_WINDOW
+
+ACTION_GROUP_CALLS = ("CreateAgentActionGroup", "UpdateAgentActionGroup")
+AGENT_EDIT_CALLS = ("UpdateAgent", "UpdateAgentAlias", "AssociateAgentKnowledgeBase", "UpdateAgentKnowledgeBase",
+                    "AssociateAgentCollaborator", "UpdateAgentCollaborator", *ACTION_GROUP_CALLS)
+DATA_SOURCE_CALLS = ("CreateDataSource", "UpdateDataSource")
+CALLS = ("CreateAgent", "CreateKnowledgeBase", "StartIngestionJob", "DeleteKnowledgeBase",
+         *AGENT_EDIT_CALLS, *DATA_SOURCE_CALLS)
+
+
+@detector(
+    id="bedrock.agent_tampering",
+    title="Bedrock agent or knowledge base tampered with",
+    category="agent-tampering",
+    severity="high",
+    phase="enhanced",
+    techniques=["AML.T0070", "AML.T0051", "T1565.001"],
+    playbook=None,  # agent pause (UpdateAgentAlias REJECT_INVOCATIONS) has no playbook id yet
+    function=FUNCTION,
+    events=[api_calls("bedrock", list(CALLS))],
+    description=(
+        "An agent does what its action groups, knowledge bases and collaborators let it do. An action group "
+        "executor Lambda or a collaborator in another account hands the agent's tool calls to an outsider; a "
+        "data source whose bucket another account owns lets that account write what the agent retrieves (RAG "
+        "poisoning). Also reported: a first-time editor of an agent, a first-time ingestion starter, and "
+        "several knowledge bases deleted in a short window."
+    ),
+    false_positives=[
+        "Shared-services or partner accounts that legitimately host action-group Lambdas or data buckets.",
+        "A new developer joining an agent's team (first edit, first ingestion).",
+        "Tear-down of a test environment deleting its knowledge bases.",
+    ],
+    references=["https://docs.aws.amazon.com/bedrock/latest/userguide/agents-action-create.html",
+                "https://atlas.mitre.org/techniques/AML.T0070"],
+)
+def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
+    """Cross-account wiring is high; unusual editors and ingestion starters medium; deletion bursts high.
+
+    Known false positives: shared-services accounts hosting Lambdas or buckets, new team members, test
+    environment tear-downs.
+    """
+    call = ApiCall(event["detail"])
+    if call.error_code:
+        return
+    learn_from(call, ctx)
+    meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
+    name = call.event_name
+    p = call.request_parameters
+    trusted = ctx.config.is_trusted(call.actor_arn) or ctx.config.is_trusted(call.actor_key)
+    if name == "CreateAgent":
+        agent = (call.response_elements.get("agent") or {}).get("agentId")
+        if isinstance(agent, str):
+            _is_new_editor(call, ctx, agent)
+        return
+    if name in AGENT_EDIT_CALLS:
+        yield from _agent_edit(call, ctx, meta, trusted)
+    elif name in DATA_SOURCE_CALLS:
+        yield from _data_source(call, ctx, meta)
+    elif name == "StartIngestionJob" and not trusted:
+        yield from _ingestion(call, ctx, meta, p.get("knowledgeBaseId"))
+    elif name == "DeleteKnowledgeBase" and not trusted:
+        yield from _deletions(call, ctx, meta)
+
+
+def _arn(call: ApiCall, kind: str, ident: str) -> str:
+    return f"arn:aws:bedrock:{call.region or ''}:{call.account or ''}:{kind}/{ident}"
+
+
+def _emit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, *, key: str, title: str, description: str,
+          severity: str, resources: list[Resource], evidence: dict[str, Any],
+          event_ids: list[str | None] | None = None) -> Finding:
+    return ctx.finding(
+        meta,
+        key=key,
+        title=title,
+        description=description,
+        event_ids=event_ids or [call.event_id],
+        first_seen=call.time,
+        account=call.account,
+        region=call.region,
+        principal=call.principal(),
+        resources=resources,
+        evidence={**call.summary(), **evidence},
+        severity=severity,
+    )
+
+
+def _is_new_editor(call: ApiCall, ctx: DetectContext, agent: str) -> tuple[bool, int]:
+    """Record the caller as an editor of ``agent``; (first time for this caller, editors known before)."""
+    key = f"agent:editors:{call.account}:{call.region}:{agent}"
+    known = {m.member for m in ctx.state.members(key)}
+    ctx.state.add(key, call.actor_key, ctx.when(call.time).timestamp(), BASELINE_TTL)
+    return call.actor_key not in known, len(known)
+
+
+def _agent_edit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, trusted: bool) -> Iterator[Finding]:
+    p = call.request_parameters
+    agent = p.get("agentId")
+    if not isinstance(agent, str):
+        return
+    new_editor, known = _is_new_editor(call, ctx, agent)
+    resources = [Resource(type="AWS::Bedrock::Agent", id=_arn(call, "agent", agent))]
+    outsider = _outside_target(call)
+    if outsider:
+        what, target = outsider
+        yield _emit(call, ctx, meta, key=f"agent-foreign:{call.event_id or agent}",
+                    title="Bedrock agent wired to another account",
+                    description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}: its "
+                                 f"{what} {target} is in account {arn_account(target)}, so that account receives "
+                                 "the agent's calls and shapes its answers."),
+                    severity="high", resources=resources,
+                    evidence={"agent_id": agent, what.replace(" ", "_"): target, "trusted_principal": trusted})
+        return
+    if trusted or not new_editor or not known:
+        return  # the agent's creator and known editors are its baseline
+    yield _emit(call, ctx, meta, key=f"agent-editor:{call.event_id or agent}",
+                title="Bedrock agent changed by a new principal",
+                description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}, which "
+                             f"it never changed before ({known} known editor(s))."),
+                severity="medium", resources=resources,
+                evidence={"agent_id": agent, "known_editors": known,
+                          "knowledge_base_id": p.get("knowledgeBaseId"),
+                          "action_group": p.get("actionGroupName")})
+
+
+def _outside_target(call: ApiCall) -> tuple[str, str] | None:
+    """(what, ARN) when an action-group executor or a collaborator alias lives in another account."""
+    p = call.request_parameters
+    executor = p.get("actionGroupExecutor")
+    candidates = [("executor lambda", executor.get("lambda") if isinstance(executor, dict) else None)]
+    descriptor = p.get("agentDescriptor")
+    candidates.append(("collaborator alias", descriptor.get("aliasArn") if isinstance(descriptor, dict) else None))
+    for what, target in candidates:
+        owner = arn_account(target) if isinstance(target, str) else None
+        if owner and call.account and owner != call.account:
+            return what, target  # type: ignore[return-value]
+    return None
+
+
+def _data_source(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
+    p = call.request_parameters
+    kb = p.get("knowledgeBaseId")
+    config = p.get("dataSourceConfiguration")
+    s3 = config.get("s3Configuration") if isinstance(config, dict) else None
+    if not isinstance(s3, dict) or not isinstance(kb, str):
+        return
+    owner = s3.get("bucketOwnerAccountId")
+    bucket = s3.get("bucketArn")
+    if not isinstance(owner, str) or not owner or owner == call.account:
+        return
+    yield _emit(call, ctx, meta, key=f"kb-foreign-bucket:{call.event_id or kb}",
+                title="Bedrock knowledge base reads a bucket owned by another account",
+                description=(f"{call.actor_arn or call.actor_key} pointed a data source of knowledge base {kb} at "
+                             f"{bucket}, owned by account {owner}: that account decides what the agent retrieves."),
+                severity="high",
+                resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
+                evidence={"knowledge_base_id": kb, "bucket_arn": bucket, "bucket_owner": owner,
+                          "data_source": p.get("name") or p.get("dataSourceId")})
+
+
+def _ingestion(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -> Iterator[Finding]:
+    if not isinstance(kb, str):
+        return
+    key = f"kb:ingesters:{call.account}:{call.region}:{kb}"
+    known = {m.member for m in ctx.state.members(key)}
+    ctx.state.add(key, call.actor_key, ctx.when(call.time).timestamp(), BASELINE_TTL)
+    if not known or call.actor_key in known:
+        return
+    yield _emit(call, ctx, meta, key=f"kb-ingest:{call.event_id or kb}",
+                title="Bedrock knowledge-base ingestion started by a new principal",
+                description=(f"{call.actor_arn or call.actor_key} started an ingestion job on knowledge base {kb}; "
+                             f"only {len(known)} other identity(ies) did so before. Ingestion loads whatever the "
+                             "data source now holds into what the agent retrieves."),
+                severity="medium",
+                resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
+                evidence={"knowledge_base_id": kb, "data_source_id": call.request_parameters.get("dataSourceId"),
+                          "known_ingesters": len(known)})
+
+
+def _deletions(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
+    kb = call.request_parameters.get("knowledgeBaseId")
+    if not isinstance(kb, str):
+        return
+    t = ctx.when(call.time)
+    recent = ctx.state.window_count(f"kb:deletes:{call.account}:{call.actor_key}", call.event_id or kb,
+                                    t.timestamp(), DELETE_WINDOW, {"kb": kb})
+    if len(recent) < DELETE_BURST:
+        return
+    kbs = sorted({str(m.data.get("kb")) for m in recent})
+    yield _emit(call, ctx, meta, key=f"kb-deletes:{call.account}:{call.actor_key}:{window_start(t, DELETE_WINDOW)}",
+                title="Several Bedrock knowledge bases deleted",
+                description=(f"{call.actor_arn or call.actor_key} deleted {len(recent)} knowledge bases within "
+                             f"{DELETE_WINDOW // 60} minutes."),
+                severity="high",
+                resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", k))
+                           for k in kbs[:20]],
+                evidence={"knowledge_base_ids": kbs[:20], "count": len(recent)},
+                event_ids=[m.member for m in recent])

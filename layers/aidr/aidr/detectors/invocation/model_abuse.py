@@ -1,0 +1,136 @@
+"""Token and cost spikes far above an identity's own hourly baseline (LLMjacking, denial of wallet)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ...findings.model import Finding
+from ...normalize.invocation import Invocation
+from ...state.base import StateStore
+from ..context import DetectContext, window_start
+from ..registry import detector
+from .common import DAY, FUNCTION, HOUR, INVOCATION_EVENTS, event_ts, read, record_member, subject, summary
+from .pricing import estimated_cost
+
+HISTORY_HOURS = 14 * 24
+# Below this many active hours the baseline is young and fixed thresholds apply.
+MIN_BASELINE_HOURS = 24
+# Young baseline: an hour above these is abuse whatever the identity did before.
+YOUNG_TOKENS = (2_000_000, 10_000_000)  # (medium, high)
+YOUNG_COST = (25.0, 100.0)
+# Mature baseline: a spike must clear median + K * (scaled MAD), a multiple of the median, and a floor.
+MAD_K = 10.0
+MEDIAN_MULTIPLE = (10.0, 50.0)  # (medium, high)
+FLOOR_TOKENS = 200_000
+FLOOR_COST = 5.0
+MAD_SCALE = 1.4826  # MAD -> standard deviation under normality
+PUT_RETRIES = 8
+
+
+@dataclass(frozen=True)
+class Hour:
+    tokens: int
+    cost: float
+    calls: int
+
+
+def _record(state: StateStore, key: str, hour: int, inv: Invocation, cost: float) -> dict[str, list[float]]:
+    """Add the invocation to its hourly bucket (conditional put: concurrent writers retry) and return them all."""
+    for _ in range(PUT_RETRIES):
+        value, version = state.get(key)
+        buckets: dict[str, list[float]] = dict((value or {}).get("h", {}))
+        tokens, spent, calls = buckets.get(str(hour), [0, 0.0, 0])
+        buckets[str(hour)] = [tokens + inv.total_tokens, round(spent + cost, 6), calls + 1]
+        newest = max(int(h) for h in buckets)
+        buckets = {h: b for h, b in buckets.items() if int(h) > newest - HISTORY_HOURS * HOUR}
+        if state.put(key, {"h": buckets}, version, ttl_seconds=(HISTORY_HOURS + 24) * HOUR):
+            return buckets
+    raise RuntimeError(f"state {key}: {PUT_RETRIES} concurrent updates lost; retry the event")
+
+
+def judge(current: Hour, history: list[Hour]) -> tuple[str | None, dict[str, Any]]:
+    """Severity (None: normal) and the facts behind it."""
+    if len(history) < MIN_BASELINE_HOURS:
+        facts: dict[str, Any] = {"rule": "young baseline", "baseline_hours": len(history)}
+        if current.tokens >= YOUNG_TOKENS[1] or current.cost >= YOUNG_COST[1]:
+            return "high", facts
+        if current.tokens >= YOUNG_TOKENS[0] or current.cost >= YOUNG_COST[0]:
+            return "medium", facts
+        return None, facts
+    med_t = statistics.median(h.tokens for h in history)
+    med_c = statistics.median(h.cost for h in history)
+    mad_t = statistics.median(abs(h.tokens - med_t) for h in history)
+    mad_c = statistics.median(abs(h.cost - med_c) for h in history)
+    facts = {"rule": "baseline", "baseline_hours": len(history), "median_tokens_per_hour": med_t,
+             "mad_tokens": mad_t, "median_cost_per_hour_usd": round(med_c, 4)}
+
+    def over(value: float, med: float, mad: float, floor: float, multiple: float) -> bool:
+        return value >= max(med + MAD_K * MAD_SCALE * mad, multiple * med, floor)
+
+    for severity, multiple in (("high", MEDIAN_MULTIPLE[1]), ("medium", MEDIAN_MULTIPLE[0])):
+        if over(current.tokens, med_t, mad_t, FLOOR_TOKENS, multiple) or over(
+            current.cost, med_c, mad_c, FLOOR_COST, multiple
+        ):
+            return severity, facts
+    return None, facts
+
+
+@detector(
+    id="invocation.model_abuse",
+    title="Model usage far above the identity's baseline",
+    category="model-abuse",
+    severity="medium",
+    phase="advanced",
+    techniques=["AML.T0034", "AML.T0040"],
+    playbook="revoke-principal",
+    function=FUNCTION,
+    events=INVOCATION_EVENTS,
+    description=(
+        "Tokens and estimated cost per identity are kept in hourly buckets (14 days, in state). An hour far above "
+        "the identity's own median (median + 10 scaled MADs, at least 10x the median and above a floor; 50x is "
+        f"high) fires. While fewer than {MIN_BASELINE_HOURS} active hours are known, fixed limits apply "
+        f"({YOUNG_TOKENS[0]:,} tokens or ${YOUNG_COST[0]:.0f} an hour; {YOUNG_TOKENS[1]:,} or "
+        f"${YOUNG_COST[1]:.0f} is high). Stolen credentials resold for LLM access show up this way."
+    ),
+    false_positives=[
+        "Batch jobs and evaluations run by an identity that is normally interactive.",
+        "A product launch: baselines follow real growth after a day or two.",
+    ],
+    references=["https://sysdig.com/blog/llmjacking-stolen-cloud-credentials-used-in-new-ai-attack/"],
+)
+def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
+    inv = read(event, ctx)
+    if inv.total_tokens <= 0:
+        return
+    ts = event_ts(inv, ctx)
+    ident = inv.identity_key
+    # Each record counts once, however often it is delivered.
+    if not ctx.state.first_time(f"invocation:usage-seen:{ident}", record_member(inv, ts), ts,
+                                ttl_seconds=2 * DAY):
+        return
+    hour = window_start(ctx.when(inv.timestamp), HOUR)
+    cost = estimated_cost(inv)
+    buckets = _record(ctx.state, f"invocation:usage:{ident}", hour, inv, cost)
+    cur = buckets[str(hour)]
+    current = Hour(int(cur[0]), float(cur[1]), int(cur[2]))
+    history = [Hour(int(b[0]), float(b[1]), int(b[2])) for h, b in buckets.items() if int(h) < hour]
+    severity, facts = judge(current, history)
+    if severity is None:
+        return
+    meta = detect.meta  # type: ignore[attr-defined]
+    yield ctx.finding(
+        meta,
+        key=f"{ident}:{hour}",
+        description=(
+            f"{inv.identity_arn or 'An unknown identity'} used {current.tokens:,} tokens (about "
+            f"${current.cost:,.2f}) in {current.calls} invocations within one hour, far above its baseline "
+            f"({facts['rule']})."
+        ),
+        evidence={**summary(inv), "hour_tokens": current.tokens, "hour_cost_usd": round(current.cost, 2),
+                  "hour_invocations": current.calls, **facts},
+        severity=severity,
+        **subject(inv, ctx),
+    )

@@ -1,0 +1,108 @@
+"""Prompt injection and jailbreak attempts in the prompts a model received."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ...findings.model import Finding
+from ...normalize.invocation import Invocation
+from ...scan.injection import Signal, score_text
+from ..context import DetectContext, window_start
+from ..registry import detector
+from .common import DAY, FUNCTION, INVOCATION_EVENTS, read, subject, summary, text_digest
+
+# Score -> severity. One category of phrases scores 2-5 (low); two categories, or a guardrail's
+# PROMPT_ATTACK verdict, reach medium; three categories or a verdict plus phrases reach high.
+HIGH_SCORE = 9
+MEDIUM_SCORE = 6
+LOW_SCORE = 3
+# A guardrail's PROMPT_ATTACK verdict, by the confidence it reports.
+GUARDRAIL_WEIGHT = {"HIGH": 6, "MEDIUM": 6, "LOW": 3}
+MAX_SIGNALS_IN_EVIDENCE = 10
+
+
+def severity_for(score: int) -> str | None:
+    if score >= HIGH_SCORE:
+        return "high"
+    if score >= MEDIUM_SCORE:
+        return "medium"
+    if score >= LOW_SCORE:
+        return "low"
+    return None
+
+
+def guardrail_signals(inv: Invocation) -> list[Signal]:
+    """PROMPT_ATTACK verdicts on the input, blocked or (detect mode) only flagged."""
+    out = []
+    for g in inv.guardrails:
+        if g.type == "PROMPT_ATTACK" and g.source == "input" and g.flagged:
+            conf = (g.confidence or "").upper()
+            out.append(Signal("guardrail", f"PROMPT_ATTACK {conf or '?'} {g.action or 'NONE'}",
+                              GUARDRAIL_WEIGHT.get(conf, 4)))
+    return out
+
+
+@detector(
+    id="invocation.prompt_injection",
+    title="Prompt injection or jailbreak attempt",
+    category="prompt-injection",
+    severity="medium",
+    phase="enhanced",
+    techniques=["AML.T0051", "AML.T0054"],
+    function=FUNCTION,
+    events=INVOCATION_EVENTS,
+    description=(
+        "The user turns of a prompt (including tool results, where indirect injection arrives) carry evidence of "
+        "an attempt to subvert the model: instruction overrides, system-prompt extraction, role-play jailbreaks, "
+        "chat-template delimiters, tool-execution or instance-metadata (IMDS) strings, exfiltration links, and "
+        "base64/hex payloads that decode to any of these; a guardrail's PROMPT_ATTACK verdict counts too. "
+        "Evidence is scored: one kind of phrase alone stays low, several kinds or a guardrail verdict reach "
+        "medium or high. Text framed as being about attacks (defence questions, articles, training) is discounted."
+    ),
+    false_positives=[
+        "Security teams and red-teamers testing their own guardrails (consider trusting their roles' findings).",
+        "Developers asking about instance metadata or shell commands in a coding assistant.",
+        "Discussions quoting attack strings without a recognised framing ('summarise this: ignore previous...').",
+    ],
+    references=[
+        "https://genai.owasp.org/llmrisk/llm01-prompt-injection/",
+        "https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-prompt-attack.html",
+    ],
+)
+def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
+    inv = read(event, ctx)
+    extra = guardrail_signals(inv)
+    if not inv.prompt_text and not extra:
+        return
+    result = score_text(inv.prompt_text, extra)
+    severity = severity_for(result.score)
+    if severity is None:
+        return
+    meta = detect.meta  # type: ignore[attr-defined]
+    day = window_start(ctx.when(inv.timestamp), DAY)
+    cats = result.categories
+    blocked = inv.guardrail_intervened
+    yield ctx.finding(
+        meta,
+        # One finding per identity, day and kind of attempt: a conversation re-sends its history each turn.
+        key=f"{inv.identity_key}:{day}:{','.join(cats)}",
+        description=(
+            f"A prompt from {inv.identity_arn or 'an unknown identity'} to {inv.model_id or inv.raw_model_id} "
+            f"scored {result.score} for injection ({', '.join(cats)})"
+            + ("; the guardrail intervened." if blocked else "; no guardrail intervened.")
+        ),
+        evidence={
+            **summary(inv),
+            "score": result.score,
+            "categories": cats,
+            "signals": [{"category": s.category, "phrase": s.phrase}
+                        for s in result.signals[:MAX_SIGNALS_IN_EVIDENCE]],
+            "benign_framing_discounted": result.benign_context,
+            "guardrail_intervened": blocked,
+            "prompt_chars": len(inv.prompt_text),
+            "prompt_sha256": text_digest(inv.prompt_text),
+        },
+        severity=severity,
+        **subject(inv, ctx),
+    )

@@ -1,0 +1,1 @@
+"""Detectors that read SageMaker control-plane events (notebooks, models, endpoints, model packages)."""

@@ -1,0 +1,113 @@
+"""s3.ai_data_exposure: policy shapes, conditions, ACL forms, public access block levels, scope."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from aidr.config import AidrConfig
+from aidr.findings.model import Finding
+from aidr_cli.pipeline import run_records
+from aidr_cli.template import load_router
+
+from tests.conftest import FIXTURES, load_json
+
+DETECTOR = "s3.ai_data_exposure"
+ROUTER = load_router()
+PROTECTED = AidrConfig(protected_data_buckets=["ml-training-data-prod", "kb-source-*"])
+
+
+def _case(name: str, polarity: str = "positive") -> list[dict[str, Any]]:
+    return copy.deepcopy(load_json(FIXTURES / DETECTOR / polarity / f"{name}.json")["records"])
+
+
+def _run(records: list[dict[str, Any]], config: AidrConfig = PROTECTED) -> list[Finding]:
+    findings, _ = run_records(records, config, ROUTER)
+    return [f for f in findings if f.detector == DETECTOR]
+
+
+def _policy(statements: list[dict[str, Any]], as_string: bool = False) -> dict[str, Any]:
+    [rec] = _case("public_read_policy_on_protected_bucket")
+    doc = {"Version": "2012-10-17", "Statement": statements}
+    rec["requestParameters"]["bucketPolicy"] = json.dumps(doc) if as_string else doc
+    return rec
+
+
+def test_policy_given_as_a_json_string_is_read_too() -> None:
+    rec = _policy([{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "*"}], True)
+    assert [f.severity for f in _run([rec])] == ["critical"]
+
+
+@pytest.mark.parametrize(
+    ("condition", "severity"),
+    [
+        ({"StringEquals": {"aws:SourceVpce": "vpce-0abc"}}, None),
+        ({"StringEquals": {"aws:PrincipalAccount": "111122223333"}}, None),
+        ({"Bool": {"aws:SecureTransport": "true"}}, "critical"),  # transport is no scope
+        ({"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}}, "critical"),
+    ],
+)
+def test_wildcard_principal_with_conditions(condition: dict[str, Any], severity: str | None) -> None:
+    rec = _policy([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::ml-training-data-prod/*", "Condition": condition}])
+    assert [f.severity for f in _run([rec])] == ([severity] if severity else [])
+
+
+def test_foreign_account_by_id_and_learned_bucket_is_lower() -> None:
+    rec = _policy([{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::ml-training-data-prod/*"}])
+    [finding] = _run([rec])
+    assert finding.severity == "high" and "444455556666" in finding.evidence["problems"][0]
+    # The same policy on a bucket only learned as training input is medium.
+    job = copy.deepcopy(load_json(FIXTURES / "s3.training_data_tampering" / "positive" /
+                                  "copy_restores_older_version_of_training_file.json")["records"][0])
+    rec["requestParameters"]["bucketName"] = "churn-features-train"
+    assert [f.severity for f in _run([job, rec], AidrConfig())] == ["medium"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "severity"),
+    [
+        ({"BlockPublicAcls": False}, "medium"),
+        ({"BlockPublicPolicy": False, "RestrictPublicBuckets": False}, "high"),
+        ({"BlockPublicAcls": "false", "IgnorePublicAcls": "false", "BlockPublicPolicy": "false",
+          "RestrictPublicBuckets": "false"}, "high"),
+    ],
+)
+def test_public_access_block_weakening_levels(settings: dict[str, Any], severity: str) -> None:
+    [rec] = _case("public_access_block_fully_enabled", "negative")
+    rec["requestParameters"]["PublicAccessBlockConfiguration"].update(settings)
+    assert [f.severity for f in _run([rec])] == [severity]
+
+
+def test_account_wide_block_needs_a_known_ai_bucket() -> None:
+    [rec] = _case("account_public_access_block_disabled")
+    assert not _run([rec], AidrConfig())
+    assert [f.severity for f in _run([rec])] == ["high"]
+
+
+@pytest.mark.parametrize(
+    ("params", "public"),
+    [
+        ({"acl": "", "x-amz-acl": "public-read"}, True),
+        ({"acl": "", "x-amz-acl": ["authenticated-read"]}, True),
+        ({"acl": "", "x-amz-grant-read": 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'}, True),
+        ({"acl": "", "x-amz-acl": ["bucket-owner-full-control"]}, False),
+    ],
+)
+def test_acl_forms(params: dict[str, Any], public: bool) -> None:
+    [rec] = _case("private_canned_acl", "negative")
+    rec["requestParameters"] = {"bucketName": "ml-training-data-prod", **params}
+    assert bool(_run([rec])) is public
+
+
+def test_trusted_principal_lowers_and_deleting_a_policy_is_low() -> None:
+    [rec] = _case("public_read_policy_on_protected_bucket")
+    trusted = AidrConfig(protected_data_buckets=["ml-training-data-prod"],
+                         trusted_principals=["arn:aws:sts::111122223333:assumed-role/platform-admin/*"])
+    assert [f.severity for f in _run([rec], trusted)] == ["high"]
+    rec["eventName"] = "DeleteBucketPolicy"
+    rec["requestParameters"] = {"bucketName": "ml-training-data-prod", "policy": ""}
+    assert [f.severity for f in _run([rec])] == ["low"]

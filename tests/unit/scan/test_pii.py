@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+from aidr.scan.pii import luhn_ok, scan_pii
+
+
+def _complete(prefix: str) -> str:
+    return next(prefix + d for d in "0123456789" if luhn_ok(prefix + d))
+
+
+VISA = _complete("455673758689985")
+MASTERCARD = _complete("542523343010990")
+
+
+@pytest.mark.parametrize("sep", ["", " ", "-"])
+def test_card_numbers_in_common_formats(sep: str) -> None:
+    written = sep.join(VISA[i:i + 4] for i in range(0, 16, 4))
+    found = scan_pii(f"pay with {written}. Thanks")
+    assert found["card_number"].distinct == 1
+    assert found["card_number"].samples == ["…" + VISA[-4:]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        VISA[:-1] + str((int(VISA[-1]) + 1) % 10),  # Luhn fails
+        f"{VISA[:4]} {VISA[4:8]}-{VISA[8:12]} {VISA[12:]}",  # mixed separators: a list of numbers
+        "1234567890123452",  # issuer prefix 1 does not exist
+        "order 0000000000000000",
+        f"v{VISA}",  # part of an identifier
+        f"{VISA}.25",  # an amount
+    ],
+)
+def test_card_lookalikes(text: str) -> None:
+    assert "card_number" not in scan_pii(text)
+
+
+def test_processor_test_cards_are_marked() -> None:
+    found = scan_pii("4111 1111 1111 1111 and " + MASTERCARD)
+    assert (found["card_number"].distinct, found["card_number"].test_values) == (2, 1)
+
+
+def test_emails_are_counted_distinct() -> None:
+    text = " ".join(f"user{i}@corp.example.com, USER{i}@corp.example.com" for i in range(12))
+    found = scan_pii(text)["email"]
+    assert found.distinct == 12
+    assert len(found.samples) == 3 and all("…@corp.example.com" in s for s in found.samples)
+
+
+@pytest.mark.parametrize("phone", ["+1 202-555-0143", "(202) 555-0143", "202.555.0143", "+44 20 7946 0958"])
+def test_phone_numbers_written_as_phone_numbers(phone: str) -> None:
+    assert scan_pii(f"call {phone} today")["phone"].distinct == 1
+
+
+@pytest.mark.parametrize("text", ["id 2025550143", "ts 1741083302000", "v1.2.3.4"])
+def test_bare_digit_runs_are_not_phones(text: str) -> None:
+    assert "phone" not in scan_pii(text)
+
+
+def test_ssn_ranges() -> None:
+    found = scan_pii("ssn 123-45-6789; 000-12-3456; 666-12-3456; 900-12-3456; 123-00-4567; 123-45-0000")
+    assert found["us_ssn"].distinct == 1
