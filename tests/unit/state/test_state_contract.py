@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from aidr.state import Member, StateStore
 
 from tests.unit.state.conftest import Writers
@@ -84,12 +83,9 @@ def test_duplicate_members_from_two_writers(writers: Writers) -> None:
 
 
 def test_discard_releases_a_member(store: StateStore) -> None:
-    discard = getattr(store, "discard", None)
-    if discard is None:
-        pytest.skip(f"{type(store).__name__} has no discard() (StateStore does not declare it yet)")
     store.add("k", "e1", 1.0, TTL)
-    assert discard("k", "e1") is True
-    assert discard("k", "e1") is False
+    assert store.discard("k", "e1") is True
+    assert store.discard("k", "e1") is False
     assert store.members("k") == []
     assert store.add("k", "e1", 1.0, TTL) is True
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .guardduty import camelize
+
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
 CLOUDTRAIL_CONSOLE_SIGNIN = "AWS Console Sign In via CloudTrail"
 CLOUDTRAIL_SERVICE_EVENT = "AWS Service Event via CloudTrail"
@@ -90,8 +92,6 @@ def is_invocation_log(obj: dict[str, Any]) -> bool:
 
 def envelope_from_record(obj: Any) -> Envelope | None:
     """Turn any supported record into an envelope; None when the shape is not one aidr reads."""
-    from .guardduty import camelize
-
     if not isinstance(obj, dict):
         return None
     if is_envelope(obj):

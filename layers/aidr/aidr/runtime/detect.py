@@ -126,11 +126,7 @@ def run_detectors(
 
 def _release(state: StateStore, function_id: str, event_id: str) -> None:
     """Give the claim back so Lambda's retry processes the event; never hide the original error."""
-    discard = getattr(state, "discard", None)
-    if discard is None:
-        logger.error("state store cannot release claims; the retry will be skipped", extra={"event_id": event_id})
-        return
     try:
-        discard(claim_key(function_id), event_id)
+        state.discard(claim_key(function_id), event_id)
     except Exception:
         logger.exception("could not release the claim; the retry will be skipped", extra={"event_id": event_id})

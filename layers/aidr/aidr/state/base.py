@@ -32,6 +32,10 @@ class StateStore(ABC):
         """Members of ``key`` whose ts is within [since, until], oldest first."""
 
     @abstractmethod
+    def discard(self, key: str, member: str) -> bool:
+        """Remove ``member`` from ``key``; False when it was not there (releases an idempotency claim)."""
+
+    @abstractmethod
     def get(self, key: str) -> tuple[dict[str, Any] | None, int]:
         """The value stored at ``key`` and its version (0 when absent)."""
 

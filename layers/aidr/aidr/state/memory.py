@@ -32,6 +32,14 @@ class MemoryState(StateStore):
         s = self._sets[key]
         return [s[m] for _, m in order[lo:hi]]
 
+    def discard(self, key: str, member: str) -> bool:
+        s = self._sets.get(key)
+        if not s or member not in s:
+            return False
+        m = s.pop(member)
+        self._sorted[key].remove((m.ts, member))
+        return True
+
     def get(self, key: str) -> tuple[dict[str, Any] | None, int]:
         value, version = self._values.get(key, (None, 0))
         return copy.deepcopy(value), version
