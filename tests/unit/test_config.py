@@ -10,7 +10,9 @@ from aidr.config import KNOWN_KEYS, AidrConfig, load_config_file, load_config_te
 from aidr.errors import ConfigError
 
 CONTRACT_KEYS = {"approved_models", "trusted_principals", "protected_data_buckets", "approved_artifact_sources",
-                 "protected_principals", "require_guardrails", "ai_resource_tags"}
+                 "protected_principals", "require_guardrails", "ai_resource_tags",
+                 # response keys (issue 5), an extension of the contract
+                 "approvers", "playbook_rules", "approval_timeouts", "approval_timeout_default"}
 
 VALID: dict[str, Any] = {
     "approved_models": ["anthropic.claude-3-haiku", "amazon.titan-embed-text-v2:0"],
@@ -21,6 +23,10 @@ VALID: dict[str, Any] = {
     "protected_principals": ["arn:aws:iam::111122223333:role/BreakGlass"],
     "require_guardrails": True,
     "ai_resource_tags": {"Project": ["ml", "genai"], "ai-workload": []},
+    "approvers": ["arn:aws:iam::111122223333:role/OnCall-*"],
+    "playbook_rules": [{"category": "llmjacking", "playbook": "revoke-principal", "min_severity": "medium"}],
+    "approval_timeouts": {"critical": 600},
+    "approval_timeout_default": "approve",
 }
 
 INVALID: dict[str, list[Any]] = {
@@ -31,6 +37,11 @@ INVALID: dict[str, list[Any]] = {
     "protected_principals": ["arn:aws:iam::111122223333:role/x", [""], [1]],
     "require_guardrails": ["true", "yes-please", 1, None],
     "ai_resource_tags": [["Project"], {"Project": "ml"}, {"Project": [1]}, {"Project": None}],
+    "approvers": ["arn:aws:iam::111122223333:role/x", [""], [2]],
+    "playbook_rules": [{"category": "x"}, [{"category": "x", "playbook": "y", "min_severity": "severe"}],
+                       [{"category": "x", "playbook": "y", "mode": "auto"}]],
+    "approval_timeouts": [{"hgh": 600}, {"high": 5}, {"high": "600"}],
+    "approval_timeout_default": ["ignore", True],
 }
 
 
@@ -41,7 +52,7 @@ def test_contract_keys_are_the_known_keys() -> None:
 @pytest.mark.parametrize("key", sorted(VALID))
 def test_each_key_valid(key: str) -> None:
     cfg = parse_config({key: VALID[key]})
-    assert getattr(cfg, key) == VALID[key]
+    assert cfg.model_dump()[key] == VALID[key]
 
 
 @pytest.mark.parametrize(("key", "value"), [(k, v) for k, vs in INVALID.items() for v in vs],
@@ -51,6 +62,12 @@ def test_each_key_invalid_names_the_key(key: str, value: Any) -> None:
         parse_config({key: value}, "aidr.yaml")
     assert e.value.key is not None and e.value.key.split(".")[0] == key
     assert key in str(e.value) and str(e.value).startswith("aidr.yaml:")
+
+
+def test_approval_timeout_falls_back_per_severity() -> None:
+    cfg = parse_config({"approval_timeouts": {"critical": 600}})
+    assert cfg.approval_timeout("critical") == 600
+    assert cfg.approval_timeout("high") == AidrConfig().approval_timeout("high") > 600
 
 
 def test_unknown_key_names_the_key() -> None:

@@ -23,6 +23,27 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ConfigError
 
+SEVERITIES = ("informational", "low", "medium", "high", "critical")
+DEFAULT_APPROVAL_TIMEOUTS = {"critical": 900, "high": 3600, "medium": 14400, "low": 86400, "informational": 86400}
+
+
+class PlaybookRule(BaseModel):
+    """Which playbook a finding starts: the first rule whose category matches and whose severity is reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    category: str
+    playbook: str
+    min_severity: str = "high"
+
+    @field_validator("min_severity")
+    @classmethod
+    def _severity(cls, v: str) -> str:
+        if v not in SEVERITIES:
+            raise ValueError(f"unknown severity {v!r} (one of {', '.join(SEVERITIES)})")
+        return v
+
+
 
 class AidrConfig(BaseModel):
     """Every key is optional; unknown keys are refused (a typo must not silently disable a control)."""
@@ -36,8 +57,33 @@ class AidrConfig(BaseModel):
     protected_principals: list[str] = []
     require_guardrails: bool = False
     ai_resource_tags: dict[str, list[str]] = {}
+    # Response (issue 5). Approvers are ARN patterns of the people/roles allowed to decide approvals.
+    approvers: list[str] = []
+    # Empty: the defaults of aidr.playbooks (category -> playbook at high and above).
+    playbook_rules: list[PlaybookRule] = []
+    # Seconds an approval waits, per finding severity, before it escalates (then the default applies);
+    # severities left out keep DEFAULT_APPROVAL_TIMEOUTS.
+    approval_timeouts: dict[str, int] = {}
+    approval_timeout_default: str = "reject"
 
-    @field_validator("trusted_principals", "protected_principals")
+    @field_validator("approval_timeout_default")
+    @classmethod
+    def _timeout_default(cls, v: str) -> str:
+        if v not in ("reject", "approve"):
+            raise ValueError("must be 'reject' or 'approve'")
+        return v
+
+    @field_validator("approval_timeouts")
+    @classmethod
+    def _timeouts(cls, v: dict[str, int]) -> dict[str, int]:
+        for sev, seconds in v.items():
+            if sev not in SEVERITIES:
+                raise ValueError(f"unknown severity {sev!r} (one of {', '.join(SEVERITIES)})")
+            if not 60 <= seconds <= 7 * 86400:
+                raise ValueError(f"{sev}: timeout {seconds}s is outside 60s..7 days")
+        return v
+
+    @field_validator("trusted_principals", "protected_principals", "approvers")
     @classmethod
     def _arn_patterns(cls, v: list[str]) -> list[str]:
         for p in v:
@@ -56,6 +102,13 @@ class AidrConfig(BaseModel):
 
     def is_protected(self, arn: str | None) -> bool:
         return _matches_any(arn, self.protected_principals)
+
+    def is_approver(self, arn: str | None) -> bool:
+        return _matches_any(arn, self.approvers)
+
+    def approval_timeout(self, severity: str) -> int:
+        """Seconds an approval for a finding of ``severity`` waits before it escalates."""
+        return self.approval_timeouts.get(severity, DEFAULT_APPROVAL_TIMEOUTS.get(severity, 3600))
 
 
 def _matches_any(arn: str | None, patterns: list[str]) -> bool:
