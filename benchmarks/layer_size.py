@@ -1,9 +1,9 @@
 """Layer size: the library layer zipped as Lambda receives it (python3.12, x86_64), against the 10 MB target.
 
-Dependencies come from ``pip install --target`` for the Lambda platform, without bytecode (as ``sam build``
-installs wheels), cached under the cache directory by the hash of the requirements file so reruns are
-offline. The ``aidr`` package is added from the checkout (no ``__pycache__``) and everything is deflated
-under ``python/``, the layout Lambda mounts at ``/opt/python``.
+Dependencies come from ``pip install --no-deps --target`` for the Lambda platform, without bytecode, as
+``layers/aidr/Makefile`` installs them for ``sam build``; they are cached under the cache directory by the hash
+of the requirements file so reruns are offline. The ``aidr`` package is added from the checkout (no
+``__pycache__``) and everything is deflated under ``python/``, the layout Lambda mounts at ``/opt/python``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def dependencies(requirements: Path, cache_dir: Path, pip: list[str]) -> Path:
         return done
     partial = done.with_name(done.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    cmd = [*pip, "install", "--quiet", "--disable-pip-version-check", "--no-compile", "--target",
+    cmd = [*pip, "install", "--quiet", "--disable-pip-version-check", "--no-compile", "--no-deps", "--target",
            str(partial / "python"), "-r", str(requirements), *PLATFORM_ARGS]
     p = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if p.returncode != 0:

@@ -15,8 +15,11 @@ from aidr.errors import TemplateError
 from aidr.routing import Route, Router
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """YAML loader that keeps CloudFormation short-form tags as {'Fn::X': value} / {'Ref': value}."""
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML loader that keeps CloudFormation short-form tags as {'Fn::X': value} / {'Ref': value}.
+
+    libyaml's loader when PyYAML has it: every replay (and every worker of its pool) reads the template.
+    """
 
 
 def _tag_constructor(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
@@ -141,10 +144,11 @@ def routes_from_template(template: dict[str, Any], parameters: dict[str, str] | 
             continue
         props = res.get("Properties") or {}
         if res.get("Type") == "AWS::Events::Rule":
-            state = conds.value(props.get("State", "ENABLED"))
+            state = props.get("State", "ENABLED")
             if isinstance(state, dict) and "Fn::If" in state:
                 c, a, b = state["Fn::If"]
                 state = a if conds.holds(c) else b
+            state = conds.value(state)
             if state == "DISABLED" or "EventPattern" not in props:
                 continue
             pattern = props["EventPattern"]

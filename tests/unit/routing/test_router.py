@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aidr.normalize.envelope import cloudtrail_source, wrap_cloudtrail
+from aidr.normalize.envelope import cloudtrail_detail_type, cloudtrail_source, wrap_cloudtrail
 from aidr.routing import Route, Router
 from aidr_cli.template import load_router
 from hypothesis import HealthCheck, given, settings
@@ -98,6 +98,25 @@ def test_candidates_keep_every_route_a_raw_record_can_match(record: dict[str, An
     candidates = ROUTER.candidates(cloudtrail_source(record["eventSource"]), record["eventName"])
     env = wrap_cloudtrail(record)
     assert set(map(id, _plain(ROUTER, env))) <= set(map(id, candidates))
+
+
+@settings(max_examples=300, deadline=None)
+@given(record=cloudtrail_records())
+def test_detail_precheck_keeps_every_route_a_raw_record_can_match(record: dict[str, Any]) -> None:
+    """candidates_for_detail() also runs source-less rules on the raw record; still never hides a match."""
+    candidates = ROUTER.candidates_for_detail(cloudtrail_source(record["eventSource"]), record["eventName"],
+                                              cloudtrail_detail_type(record), record)
+    env = wrap_cloudtrail(record)
+    assert set(map(id, _plain(ROUTER, env))) <= set(map(id, candidates))
+
+
+def test_detail_precheck_drops_a_source_less_rule_that_cannot_match() -> None:
+    key_user = {"eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+                "userIdentity": {"type": "IAMUser", "userName": "BedrockAPIKey-x1"}}
+    other = {**key_user, "userIdentity": {"type": "IAMUser", "userName": "alice"}}
+    rules = [[r.rule for r in R.candidates_for_detail("aws.s3", "GetObject", "AWS API Call via CloudTrail", rec)]
+             for rec in (key_user, other)]
+    assert rules == [["AnySource", "TwoSources"], ["TwoSources"]]
 
 
 def test_template_events_reach_their_functions() -> None:

@@ -1,19 +1,23 @@
 """Normalisation: every input shape becomes an EventBridge-style envelope, read through typed views.
 
-Detectors never parse raw shapes: they get a :class:`~aidr.normalize.cloudtrail.ApiCall` or a
-:class:`~aidr.normalize.guardduty.GuardDutyFinding`. Invocation-log records are the next seam
-(``aidr.normalize.invocation``).
+Detectors never parse raw shapes: they get a :class:`~aidr.normalize.cloudtrail.ApiCall`, a
+:class:`~aidr.normalize.guardduty.GuardDutyFinding` or a normalised invocation-log record
+(:mod:`aidr.normalize.invocation`). The typed views import the finding model (pydantic); they load on first
+use, so a handler that only needs the envelope (the log forwarder) starts without pydantic.
 """
 
-from .cloudtrail import ApiCall
-from .envelope import (
-    CLOUDTRAIL_API_CALL,
-    GUARDDUTY_FINDING,
-    Envelope,
-    envelope_from_record,
-)
-from .guardduty import GuardDutyFinding
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .envelope import CLOUDTRAIL_API_CALL, GUARDDUTY_FINDING, Envelope, envelope_from_record
 from .timeutil import parse_time
+
+if TYPE_CHECKING:
+    from .cloudtrail import ApiCall
+    from .guardduty import GuardDutyFinding
+
+_LAZY = {"ApiCall": ".cloudtrail", "GuardDutyFinding": ".guardduty"}
 
 __all__ = [
     "CLOUDTRAIL_API_CALL",
@@ -24,3 +28,13 @@ __all__ = [
     "envelope_from_record",
     "parse_time",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

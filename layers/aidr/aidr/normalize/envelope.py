@@ -37,11 +37,19 @@ def cloudtrail_detail_type(record: dict[str, Any]) -> str:
     return _DETAIL_TYPES.get(et, CLOUDTRAIL_API_CALL) if isinstance(et, str) else CLOUDTRAIL_API_CALL
 
 
+_SOURCES: dict[str, str] = {}  # a few dozen services: replay asks once per record
+
+
 def cloudtrail_source(event_source: object) -> str:
     """``bedrock.amazonaws.com`` -> ``aws.bedrock`` (what EventBridge puts in ``source``)."""
     if not isinstance(event_source, str) or not event_source:
         return "aws.unknown"
-    return "aws." + event_source.split(".", 1)[0]
+    source = _SOURCES.get(event_source)
+    if source is None:
+        source = "aws." + event_source.split(".", 1)[0]
+        if len(_SOURCES) < 4096:
+            _SOURCES[event_source] = source
+    return source
 
 
 def wrap_cloudtrail(record: dict[str, Any]) -> Envelope:

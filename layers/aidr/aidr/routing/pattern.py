@@ -231,10 +231,43 @@ def _leaf(spec: Any, where: str) -> tuple[Matcher, bool | None]:
     return (lambda v: isinstance(v, str) and test(v)), None
 
 
+def _fast_leaf_list(specs: list[Any], where: str) -> Matcher | None:
+    """The two shapes rules use most, compiled to one C-level test: literal strings, or a single prefix.
+
+    Same semantics as the general path: strings only (a number never equals a string), arrays match when
+    any leaf does, absent fields and objects never match.
+    """
+    if all(isinstance(s, str) for s in specs):
+        values = frozenset(specs)
+
+        def test(v: Any) -> bool:
+            return v in values
+    elif len(specs) == 1 and isinstance(specs[0], dict) and isinstance(specs[0].get("prefix"), str) \
+            and len(specs[0]) == 1:
+        prefix: str = specs[0]["prefix"]
+
+        def test(v: Any) -> bool:
+            return v.startswith(prefix)
+    else:
+        return None
+
+    def match(v: Any) -> bool:
+        if type(v) is str:
+            return test(v)
+        if isinstance(v, list):
+            return any(test(x) for x in _crush(v) if type(x) is str)
+        return False
+
+    return match
+
+
 def _compile_leaf_list(specs: list[Any], where: str) -> Matcher:
     """A list of matchers for one field: any may match; every leaf value of the field is tried."""
     if not specs:
         raise PatternError(f"{where}: empty matcher list")
+    fast = _fast_leaf_list(specs, where)
+    if fast is not None:
+        return fast
     value_tests: list[Matcher] = []
     exists: set[bool] = set()
     for s in specs:
@@ -273,13 +306,50 @@ def _compile_object(pattern: Any, where: str) -> EventMatcher:
             alts = [_compile_object(alt, path) for alt in spec]
             tests.append(lambda ev, alts=alts: any(a(ev) for a in alts))
         elif isinstance(spec, dict):
-            tests.append(_nested(key, _compile_object(spec, path)))
+            general = _nested(key, _compile_object(spec, path))
+            tests.append(_fused_chain({key: spec}, general, path) or general)
         elif isinstance(spec, list):
             leaf = _compile_leaf_list(spec, path)
             tests.append(lambda ev, key=key, leaf=leaf: leaf(ev.get(key, _MISSING)))
         else:
             raise PatternError(f"{path}: a field's pattern must be a list or an object, got {type(spec).__name__}")
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+        return lambda ev: first(ev) and second(ev)
     return lambda ev: all(t(ev) for t in tests)
+
+
+def _fused_chain(pattern: dict[str, Any], general: EventMatcher, where: str) -> EventMatcher | None:
+    """``{"detail": {"userIdentity": {"type": [...]}}}`` as one walk down dicts instead of a closure per level.
+
+    Only the all-objects path is fused; an absent branch or an array on the way falls back to ``general``,
+    which holds the full semantics (absent parents, objects inside arrays).
+    """
+    keys: list[str] = []
+    p: Any = pattern
+    while isinstance(p, dict) and len(p) == 1:
+        (k, v), = p.items()
+        if k == "$or":
+            return None
+        keys.append(k)
+        if isinstance(v, list):
+            leaf = _compile_leaf_list(v, where)
+            break
+        p = v
+    else:
+        return None
+
+    def chain(ev: dict[str, Any]) -> bool:
+        v: Any = ev
+        for k in keys:
+            if type(v) is not dict:
+                return general(ev)
+            v = v.get(k, _MISSING)
+        return leaf(v)
+
+    return chain
 
 
 def _nested(key: str, sub: EventMatcher) -> EventMatcher:

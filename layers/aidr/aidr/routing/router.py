@@ -27,6 +27,9 @@ class Route:
         object.__setattr__(self, "matcher", compile_pattern(self.pattern))
 
 
+_DETAIL_ONLY = frozenset({"detail-type", "detail"})
+
+
 def _literal_strings(spec: Any) -> list[str] | None:
     if isinstance(spec, list) and spec and all(isinstance(x, str) for x in spec):
         return spec
@@ -52,6 +55,9 @@ class Router:
             for s in sources or ():
                 keyed.setdefault(s, set()).add(i)
         self._any_source = [self.routes[i] for i in sorted(any_ids)]
+        # Source-less rules that look only at detail-type and detail can be tried on a raw record before any
+        # envelope is built (CloudTrail's raw record *is* the detail); the others stay candidates always.
+        self._prechecked = {id(r) for r in self._any_source if set(r.pattern) <= _DETAIL_ONLY}
         # Per source: its routes plus the source-less ones, in rule order, each once.
         self._by_source: dict[str, list[Route]] = {
             s: [self.routes[i] for i in sorted(ids | any_ids)] for s, ids in keyed.items()
@@ -83,6 +89,20 @@ class Router:
         if names is not None and isinstance(event_name, str) and event_name not in names:
             return self._any_source
         return rs
+
+    def candidates_for_detail(self, source: str, event_name: Any, detail_type: str,
+                              detail: dict[str, Any]) -> list[Route]:
+        """Like :meth:`candidates`, for a raw record that will become ``detail`` under this source/detail-type.
+
+        Source-less rules are narrowed too, by running them on ``{"detail-type", "detail"}`` alone, which is
+        exact for rules that name no other field of the envelope.
+        """
+        rs = self.candidates(source, event_name)
+        prechecked = self._prechecked
+        if not prechecked:
+            return rs
+        view = {"detail-type": detail_type, "detail": detail}
+        return [r for r in rs if id(r) not in prechecked or r.matcher(view)]
 
     def match(self, event: dict[str, Any]) -> list[Route]:
         detail = event.get("detail")
