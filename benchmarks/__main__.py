@@ -9,13 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from . import cold_start, layer_size, replay_throughput
+from . import cold_start, invocation, layer_size, replay_throughput
 from .corpus import ensure_corpus
 from .report import ERROR, Figure, write_table
 from .timing import load_note
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("replay", "cold-start", "layer")
+BENCHMARKS = ("replay", "invocation", "cold-start", "layer")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="small corpus (5,000 records), one replay run, three cold starts: checks the machinery")
     p.add_argument("--records", type=int, help="CloudTrail records in the replay corpus (default 200,000)")
+    p.add_argument("--invocation-records", type=int, help="invocation-log records (default 100,000)")
     p.add_argument("--seed", type=int, default=7, help="corpus seed (default 7)")
     p.add_argument("--repeats", type=int, help="timed runs of each replay measurement (default 5)")
     p.add_argument("--cold-repeats", type=int, help="fresh interpreters per cold-start import (default 15)")
@@ -48,6 +49,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     records = args.records or (5_000 if args.quick else 200_000)
     repeats = args.repeats or (1 if args.quick else 5)
     cold_repeats = args.cold_repeats or (3 if args.quick else 15)
+    invocation_records = args.invocation_records or (2_000 if args.quick else 100_000)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
 
     def replay() -> list[Figure]:
@@ -56,6 +58,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
     runs = {
         "replay": ("replay throughput", replay_throughput.TARGET, "x", replay),
+        "invocation": ("invocation detection", invocation.TARGET, "x",
+                       lambda: invocation.run(args.cache_dir, invocation_records, args.seed, repeats, out)),
         "cold-start": ("cold start", cold_start.TARGET, "x",
                        lambda: cold_start.run(ROOT, args.functions, cold_repeats, out)),
         "layer": ("layer size", layer_size.TARGET_MB, "MB", lambda: [layer_size.run(ROOT, args.cache_dir, out)]),

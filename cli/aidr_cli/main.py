@@ -57,8 +57,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from .replay import replay
 
     if args.respond:
-        sys.stderr.write("aidr replay: --respond needs the embedded runtime, which this build does not have yet\n")
-        return EXIT_USAGE
+        from .respond import cmd_replay_respond
+
+        return cmd_replay_respond(args)
     try:
         config = _config(args.config)
         from aidr.ingest import iter_paths
@@ -85,12 +86,6 @@ def cmd_replay(args: argparse.Namespace) -> int:
         output.write_table(result.findings, sys.stdout)
     _print_summary(result, sys.stderr)
     return EXIT_OK
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
-    return run_demo(args)
 
 
 def cmd_detectors(args: argparse.Namespace) -> int:
@@ -122,15 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="MaturityPhase to evaluate the template's conditions with (default: its default)")
     r.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar on stderr (default: when stderr is a terminal)")
+    from .respond import add_options as add_respond_options
+
+    add_respond_options(r)
     r.set_defaults(func=cmd_replay)
 
-    d = sub.add_parser("demo", help="watch aidr detect a bundled attack scenario (no AWS account needed)")
-    d.add_argument("--scenario", default="all", choices=("llmjacking", "all"), help="which bundled scenario")
-    d.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
-    d.set_defaults(func=cmd_demo)
+    from .demo import register as register_demo
+
+    register_demo(sub)
+
+    from .assess_cmd import register as register_assess
+
+    register_assess(sub)
 
     ls = sub.add_parser("detectors", help="list the registered detectors")
     ls.set_defaults(func=cmd_detectors)
+
+    from .approvals_cmd import register as register_approvals  # issue 5: approvals, audit
+
+    register_approvals(sub)
     return p
 
 

@@ -10,21 +10,23 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aidr.config import AidrConfig
 from aidr.engine import Engine
 from aidr.errors import InputError
 from aidr.findings.model import Finding
-from aidr.ingest import iter_file
+from aidr.ingest import UTF8_BOM, iter_file, read_bytes
 from aidr.normalize.envelope import cloudtrail_detail_type, cloudtrail_source, envelope_from_record
 from aidr.normalize.timeutil import EPOCH, parse_time
 from aidr.routing import Router
-from aidr.state import MemoryState
+from aidr.state import MemoryState, StateStore
 
 from .progress import Progress
 from .template import load_router
@@ -47,11 +49,43 @@ class FileResult:
     counts: Counter[str] = field(default_factory=Counter)
 
 
+def _cloudtrail_file(path: Path) -> list[Any] | None:
+    """The records of an intact CloudTrail log file ({"Records": [...]}, plain or gzipped), else None.
+
+    The common case of a replay, read without building a location string per record; anything else (JSON
+    lines, damaged gzip, other shapes) goes through :func:`aidr.ingest.iter_file`, which reports per record.
+    """
+    try:
+        data, err = read_bytes(path)
+    except OSError:
+        return None
+    if err is not None:
+        return None
+    data = data.removeprefix(UTF8_BOM)
+    if data.lstrip()[:1] != b"{":
+        return None
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    records = doc.get("Records") if type(doc) is dict else None
+    return records if type(records) is list else None
+
+
 def route_file(path: Path, router: Router) -> FileResult:
+    records = _cloudtrail_file(path)
+    if records is None:
+        return _route_items(iter_file(path), router)
+    source = str(path)
+    return _route_items((((source, i), rec) for i, rec in enumerate(records)), router)
+
+
+def _route_items(items: Iterable[tuple[Any, Any]], router: Router) -> FileResult:
+    """Route (location, record) pairs; a location is a string, or (file, index) formatted only when kept."""
     res = FileResult()
     records = not_routed = 0  # plain ints in the hot loop; folded into the Counter once per file
     precheck = router.candidates_for_detail
-    for location, rec in iter_file(path):
+    for location, rec in items:
         if isinstance(rec, InputError):
             res.errors.append(str(rec))
             res.counts["unreadable"] += 1
@@ -67,9 +101,10 @@ def route_file(path: Path, router: Router) -> FileResult:
         ):
             not_routed += 1
             continue
+        where = location if type(location) is str else f"{location[0]}:Records[{location[1]}]"
         env = envelope_from_record(rec)
         if env is None:
-            res.errors.append(f"{location}: not a record aidr reads (CloudTrail, GuardDuty, EventBridge, "
+            res.errors.append(f"{where}: not a record aidr reads (CloudTrail, GuardDuty, EventBridge, "
                               "invocation log)")
             res.counts["unrecognised"] += 1
             continue
@@ -77,7 +112,7 @@ def route_file(path: Path, router: Router) -> FileResult:
         if not targets:
             not_routed += 1
             continue
-        res.routed.append(Routed(location, env, targets))
+        res.routed.append(Routed(where, env, targets))
     res.counts["records"] += records
     res.counts["not routed"] += not_routed
     return res
@@ -111,7 +146,9 @@ def replay(
     parameters: dict[str, str] | None = None,
     progress: bool | None = None,
     workers: int | None = None,
+    state: StateStore | None = None,
 ) -> ReplayResult:
+    """Route and detect ``files``; ``state`` (default: a fresh MemoryState) is left holding what detectors kept."""
     parameters = parameters or {}
     router = load_router(template, parameters)
     counts: Counter[str] = Counter()
@@ -133,7 +170,7 @@ def replay(
             bar.advance(note=f.name)
     bar.close()
 
-    findings = detect(routed, config, counts, errors, progress)
+    findings = detect(routed, config, counts, errors, progress, state)
     by_category = Counter(f.category for f in findings)
     return ReplayResult(findings, counts, errors, by_category)
 
@@ -146,14 +183,16 @@ def _collect(r: FileResult, routed: list[Routed], errors: list[str], counts: Cou
 
 def _sort_by_time(routed: list[Routed]) -> list[Routed]:
     """Stable sort by event time; a record with no usable time keeps the time of the record before it."""
-    keyed: list[tuple[datetime, int, Routed]] = []
+    keyed: list[tuple[datetime, bool, int, Routed]] = []
     last = EPOCH
     for i, r in enumerate(routed):
         t = parse_time(r.envelope.get("time")) or _detail_time(r.envelope) or last
         last = t
-        keyed.append((t, i, r))
-    keyed.sort(key=lambda k: (k[0], k[1]))
-    return [r for _, _, r in keyed]
+        # At the same time, AWS events go before aidr's own (invocation logs): CloudTrail's record of a call
+        # is what enriches the invocation-log record of the same request.
+        keyed.append((t, r.envelope.get("source") == "aidr", i, r))
+    keyed.sort(key=lambda k: (k[0], k[1], k[2]))
+    return [k[3] for k in keyed]
 
 
 def _detail_time(env: dict[str, Any]) -> datetime | None:
@@ -162,9 +201,10 @@ def _detail_time(env: dict[str, Any]) -> datetime | None:
 
 
 def detect(
-    routed: list[Routed], config: AidrConfig, counts: Counter[str], errors: list[str], progress: bool | None = None
+    routed: list[Routed], config: AidrConfig, counts: Counter[str], errors: list[str], progress: bool | None = None,
+    state: StateStore | None = None,
 ) -> list[Finding]:
-    state = MemoryState()  # one state for all functions: in AWS they share the state table
+    state = state if state is not None else MemoryState()  # one for all functions: in AWS they share the table
     engines: dict[str, Engine] = {}
     merged: dict[str, Finding] = {}
     bar = Progress(len(routed), "detecting", enabled=progress if len(routed) > 1000 else False)

@@ -23,7 +23,8 @@ class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore
 
 
 def _tag_constructor(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    # !Ref and !Condition have no "Fn::" in their long form.
+    name = tag_suffix if tag_suffix in ("Ref", "Condition") else f"Fn::{tag_suffix}"
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
         if tag_suffix == "GetAtt" and isinstance(value, str):
@@ -124,6 +125,21 @@ def _target_logical_id(arn: Any) -> str | None:
     return None
 
 
+def _pattern_values(pattern: Any, conds: Conditions, where: str) -> Any:
+    """An EventPattern with parameter Refs (e.g. a bucket name) replaced by the parameter's value."""
+    if isinstance(pattern, dict):
+        if set(pattern) == {"Ref"}:
+            if pattern["Ref"] not in conds.parameters:
+                raise TemplateError(f"{where}: the pattern refers to {pattern['Ref']!r}, which is not a parameter")
+            return conds.parameters[pattern["Ref"]]
+        if any(k.startswith("Fn::") for k in pattern):
+            raise TemplateError(f"{where}: replay cannot evaluate {sorted(pattern)[0]} inside an EventPattern")
+        return {k: _pattern_values(v, conds, where) for k, v in pattern.items()}
+    if isinstance(pattern, list):
+        return [_pattern_values(v, conds, where) for v in pattern]
+    return pattern
+
+
 def _bus_name(ref: Any) -> str:
     if ref is None:
         return "default"
@@ -151,7 +167,7 @@ def routes_from_template(template: dict[str, Any], parameters: dict[str, str] | 
             state = conds.value(state)
             if state == "DISABLED" or "EventPattern" not in props:
                 continue
-            pattern = props["EventPattern"]
+            pattern = _pattern_values(props["EventPattern"], conds, lid)
             for t in props.get("Targets") or []:
                 target = _target_logical_id(t.get("Arn"))
                 if target and resources.get(target, {}).get("Type") == "AWS::Serverless::Function":

@@ -148,7 +148,7 @@ def local_code_uris(template: dict[str, Any]) -> dict[str, Any]:
     t = copy.deepcopy(template)
     for r in t["Resources"].values():
         p = r.get("Properties") or {}
-        for k in ("CodeUri", "ContentUri"):
+        for k in ("CodeUri", "ContentUri", "DefinitionUri"):  # DefinitionUri: state machines (issue 5)
             if isinstance(p.get(k), str) and not p[k].startswith("s3://"):
                 p[k] = "s3://bucket/key"
     return t

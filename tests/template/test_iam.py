@@ -11,7 +11,17 @@ from typing import Any
 import pytest
 from samtranslator.translator.transform import transform
 
-from tests.template.cfn import FUNCTION, Statement, local_code_uris, of_type, props, ref, rule_targets, statements
+from tests.template.cfn import (
+    FUNCTION,
+    Statement,
+    functions,
+    local_code_uris,
+    of_type,
+    props,
+    ref,
+    rule_targets,
+    statements,
+)
 
 # Allow statements that may use Resource "*": in a key policy "*" means "this key", nothing wider.
 RESOURCE_STAR = {
@@ -19,6 +29,16 @@ RESOURCE_STAR = {
     ("EncryptionKey", "CloudWatchLogsEncryptsThisStacksLogGroups"),
     ("EncryptionKey", "EventBridgeEncryptsAidrBusAndWritesDeadLetters"),
     ("EncryptionKey", "CloudWatchAlarmsPublishToEncryptedTopic"),
+    # The optional data-event trail (issue 4); bound by aws:SourceArn to this stack's trail.
+    ("EncryptionKey", "CloudTrailEncryptsDataEventTrailLogs"),
+    # Containment playbooks (issue 5): the Bedrock invocation-logging configuration has no ARN; Step Functions log
+    # delivery and X-Ray take no resource-level permissions.
+    ("PlaybookStepFunction", "RestoreInvocationLogging"),
+    ("PlaybookStatesObservabilityPolicy", "DeliverExecutionLogs"),
+    ("PlaybookStatesObservabilityPolicy", "WriteTraces"),
+    # aidr assess reads Describe/List/Get APIs, most of which have no resource-level permissions (issue 7); the
+    # statement is generated from the checks' declared calls (docs/assess-policy.json) and holds no writes.
+    ("AssessFunction", "AssessReadOnly"),
 }
 # Allow statements that may grant every action of a service: the account keeps full control of its key
 # (AWS's default key policy statement; without it a key can become unmanageable).
@@ -134,11 +154,19 @@ def _dead_letter_sends(statements_: list[dict[str, Any]]) -> list[dict[str, Any]
             and ref(s["Resource"]) in ("FunctionDLQ", "FunctionFailureQueue")]
 
 
-def test_generated_roles_attach_only_known_managed_policies(roles: dict[str, dict[str, Any]]) -> None:
+def test_generated_roles_attach_only_known_managed_policies(template: dict[str, Any],
+                                                            roles: dict[str, dict[str, Any]]) -> None:
+    fns = functions(template)
+
+    def functions_env(fn: str) -> dict[str, Any]:
+        return fns[fn].get("Environment", {}).get("Variables", {})
+
     for fn, role in roles.items():
         arns = role["ManagedPolicyArns"]
         assert arns[: len(AWS_MANAGED)] == AWS_MANAGED, fn
         expected = ["KeyUsePolicy", "DetectorPolicy"] if fn.startswith("Detect") else ["KeyUsePolicy"]
+        if "AIDR_LEDGER_TABLE" in functions_env(fn):
+            expected.append("LedgerAppendOnlyPolicy")  # the ledger is written through that policy only
         assert [ref(a) for a in arns[len(AWS_MANAGED):]] == expected, fn
 
 

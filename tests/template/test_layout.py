@@ -66,10 +66,7 @@ def test_every_function_has_its_handler(template: dict[str, Any]) -> None:
 def test_no_function_folder_without_a_function(template: dict[str, Any]) -> None:
     declared = {code_dir(lid) for lid in of_type(template, FUNCTION)}
     folders = {f"functions/{p.name}/" for p in (ROOT / "functions").iterdir() if p.is_dir() and p.name[0] != "_"}
-    # The invocation-log forwarder's handler exists (issue 3) but its template wiring (subscription filter,
-    # offload bucket, DLQ) is still open; it is the only folder allowed to wait, and only until it is declared.
-    pending = {"functions/forward_invocation_logs/"} - declared
-    assert folders - pending <= declared
+    assert folders <= declared
 
 
 def test_globals_carry_the_runtime_contract(template: dict[str, Any]) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tests.template.cfn import FUNCTION, functions, getatt, of_type, props, ref, rule_targets
+from tests.template.cfn import FUNCTION, _if_branches, functions, getatt, of_type, props, ref, rule_targets
 
 QUEUE = "AWS::SQS::Queue"
 
@@ -17,9 +18,39 @@ def _queue(template: dict[str, Any], value: Any) -> str:
     return target[0]
 
 
-def test_every_function_is_the_target_of_a_rule(template: dict[str, Any]) -> None:
-    targeted = {r.target_id for r in rule_targets(template)}
-    assert set(of_type(template, FUNCTION)) <= targeted
+STATE_MACHINES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
+# Resources that invoke a function they name: subscription filters, schedules.
+INVOKERS = ("AWS::Logs::SubscriptionFilter", "AWS::Scheduler::Schedule")
+
+
+def _named(value: Any) -> set[str]:
+    """Logical ids referenced anywhere in ``value`` (Ref, GetAtt, and ${X}/${X.Arn} inside Sub strings)."""
+    out: set[str] = set()
+    if isinstance(value, dict):
+        if (r := ref(value)) or (r := (getatt(value) or (None,))[0]):
+            out.add(r)
+        sub = value.get("Fn::Sub")
+        text = sub[0] if isinstance(sub, list) else sub
+        if isinstance(text, str):
+            out |= {m.split(".")[0] for m in re.findall(r"\$\{([A-Za-z0-9.]+)\}", text)}
+        for v in value.values():
+            out |= _named(v)
+    elif isinstance(value, list):
+        for v in value:
+            out |= _named(v)
+    return out
+
+
+def test_every_function_has_an_invoker(template: dict[str, Any]) -> None:
+    """No orphan function: each is the target of a rule, an API route, a state machine task, or a named invoker."""
+    invoked = {r.target_id for r in rule_targets(template)}
+    for lid, p in functions(template).items():
+        if any(e.get("Type") == "Api" for e in (p.get("Events") or {}).values()):
+            invoked.add(lid)
+    for type_ in (*STATE_MACHINES, *INVOKERS):
+        for res in of_type(template, type_).values():
+            invoked |= _named(props(res))
+    assert set(of_type(template, FUNCTION)) - invoked == set()
 
 
 def test_rule_targets_retry_then_dead_letter(template: dict[str, Any]) -> None:
@@ -100,7 +131,8 @@ def test_function_queues_accept_the_function_roles(template: dict[str, Any]) -> 
             for s in props(pol)["PolicyDocument"]["Statement"]:
                 resources = s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
                 if s["Effect"] == "Allow" and queue in {ref(x) for x in resources} and "AWS" in s["Principal"]:
-                    principals |= {ref(a) for a in s["Principal"]["AWS"]}
+                    # A conditional function's role is listed under Fn::If (AWS::NoValue when it is off).
+                    principals |= {ref(b) for a in s["Principal"]["AWS"] for b in _if_branches(a)} - {"AWS::NoValue"}
         assert principals == {f"{f}Role" for f in fns}, queue
 
 

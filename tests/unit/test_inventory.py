@@ -8,6 +8,7 @@ import pytest
 from aidr.config import AidrConfig
 from aidr.detectors.context import DetectContext
 from aidr.inventory import (
+    agent_role_reasons,
     bucket_reasons,
     is_ai_bucket,
     is_ai_lambda,
@@ -146,3 +147,37 @@ def test_s3_locations_and_tags() -> None:
     assert tag_reason([{"key": "team", "value": "anything"}], cfg) == "tag:team=anything"
     assert tag_reason({"workload": "web"}, cfg) is None
     assert tag_reason([{"Key": "workload", "Value": "ml"}], cfg) == "tag:workload=ml"
+
+
+def test_agent_execution_roles_are_learned_from_agents_and_runtimes() -> None:
+    ctx = _ctx()
+    _learn(ctx, _fixture_record("bedrock.agent_boundary_escape", "learned_agent_role_mints_access_key"))
+    role = "arn:aws:sts::111122223333:assumed-role/support-assistant-exec/BedrockAgents-1"
+    assert agent_role_reasons(role, ctx) == ["bedrock:CreateAgent"] and is_ai_role(role, ctx)
+    runtime = {"eventSource": "bedrock-agentcore.amazonaws.com", "eventName": "CreateAgentRuntime",
+               "recipientAccountId": ACCOUNT,
+               "requestParameters": {"agentRuntimeName": "support_rt",
+                                     "roleArn": "arn:aws:iam::111122223333:role/rt-exec"}}
+    _learn(ctx, runtime)
+    assert agent_role_reasons("rt-exec", ctx, account=ACCOUNT) == ["bedrock-agentcore:CreateAgentRuntime"]
+    assert agent_role_reasons("arn:aws:iam::111122223333:role/AmazonBedrockAgentCoreSDKRuntime-x", ctx) == ["name"]
+    assert not agent_role_reasons("arn:aws:iam::111122223333:role/orders-api", ctx)
+    assert not agent_role_reasons("arn:aws:iam::111122223333:user/support-assistant-exec", ctx)
+
+
+def test_tagging_marks_roles_users_and_buckets_with_ai_tags() -> None:
+    ctx = _ctx(ai_resource_tags={"workload": ["genai"]})
+    tag = [{"key": "workload", "value": "genai"}]
+    _learn(ctx, {"eventSource": "iam.amazonaws.com", "eventName": "TagRole", "recipientAccountId": ACCOUNT,
+                 "requestParameters": {"roleName": "rag-indexer", "tags": tag}},
+           {"eventSource": "iam.amazonaws.com", "eventName": "TagUser", "recipientAccountId": ACCOUNT,
+            "requestParameters": {"userName": "eval-bot", "tags": tag}},
+           {"eventSource": "s3.amazonaws.com", "eventName": "PutBucketTagging", "recipientAccountId": ACCOUNT,
+            "requestParameters": {"bucketName": "rag-corpus", "tagging": "",
+                                  "Tagging": {"TagSet": {"Tag": {"Key": "workload", "Value": "genai"}}}}},
+           {"eventSource": "s3.amazonaws.com", "eventName": "PutBucketTagging", "recipientAccountId": ACCOUNT,
+            "requestParameters": {"bucketName": "web-assets", "Tagging": {"TagSet": {"Tag": [
+                {"Key": "workload", "Value": "web"}, {"Key": "team", "Value": "growth"}]}}}})
+    assert is_ai_role("rag-indexer", ctx, account=ACCOUNT) and is_ai_user("eval-bot", ctx, account=ACCOUNT)
+    assert bucket_reasons("rag-corpus", ctx) == ["tag:workload=genai"]
+    assert not is_ai_bucket("web-assets", ctx)

@@ -102,12 +102,24 @@ def _split_documents(line: bytes) -> list[Any] | None:
     return docs if len(docs) > 1 else None
 
 
+def _is_invocation_log(obj: Any) -> bool:
+    return type(obj) is dict and obj.get("schemaType") == "ModelInvocationLog"
+
+
 def _line_records(obj: Any, where: str) -> Iterator[Item]:
-    # A line may hold a whole CloudTrail file ({"Records": [...]}). A bare array stays one record: a streaming
-    # invocation-log record is an array of chunks.
+    # A line may hold a whole CloudTrail file ({"Records": [...]}), or a bare JSON array of invocation-log
+    # records (how streamed invocations can be logged, with no timestamp): each is a record of its own. Any
+    # other bare array stays one record (a list of stream chunks is reported as what it is).
     unpacked = _unpack(obj, where)
     if unpacked is not None:
         yield from unpacked
+    elif type(obj) is list and obj and any(_is_invocation_log(r) for r in obj):
+        for i, rec in enumerate(obj):
+            if _is_invocation_log(rec):
+                yield f"{where}[{i}]", rec
+            else:
+                yield f"{where}[{i}]", InputError(
+                    f"not an invocation-log record ({type(rec).__name__}) in an array of them", f"{where}[{i}]")
     else:
         yield where, obj
 

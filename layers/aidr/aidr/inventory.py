@@ -33,8 +33,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .detectors.identity.privilege_escalation_policy import load_document, principals, statements
 from .normalize.cloudtrail import ApiCall
+from .normalize.iam_policy import load_document, principals, statements
 
 if TYPE_CHECKING:
     from .config import AidrConfig
@@ -49,7 +49,12 @@ AI_SERVICE_PRINCIPALS = frozenset(
 )
 # Names the SageMaker and Bedrock consoles give the roles they create (AmazonSageMaker-ExecutionRole-<date>,
 # AmazonBedrockExecutionRoleForAgents_<id>, ...ForKnowledgeBase_<id>).
-AI_ROLE_NAME_PREFIXES = ("AmazonSageMaker-ExecutionRole", "AmazonBedrockExecutionRole", "AmazonSageMakerServiceCatalog")
+AI_ROLE_NAME_PREFIXES = ("AmazonSageMaker-ExecutionRole", "AmazonBedrockExecutionRole", "AmazonSageMakerServiceCatalog",
+                         "AmazonBedrockAgentCore")
+# Names the Bedrock Agents console and the AgentCore starter toolkit give agent execution roles
+# (AmazonBedrockExecutionRoleForAgents_<id>, AmazonBedrockAgentCoreSDKRuntime-<region>-<hash>). template.yaml's
+# AgentRoleActivityRule routes these roles' calls by the same prefixes.
+AGENT_ROLE_NAME_PREFIXES = ("AmazonBedrockExecutionRoleForAgents_", "AmazonBedrockAgentCore")
 # IAM users Bedrock creates behind long-term API keys.
 AI_USER_NAME_PREFIXES = ("BedrockAPIKey-",)
 
@@ -69,7 +74,19 @@ BEDROCK_USE_CALLS = frozenset(
     }
 )
 _CHANGE_PREFIXES = ("Create", "Update", "Start", "Put", "Associate")
-_IAM_CALLS = frozenset({"CreateRole", "UpdateAssumeRolePolicy", "CreateUser"})
+_IAM_CALLS = frozenset({"CreateRole", "UpdateAssumeRolePolicy", "CreateUser", "TagRole", "TagUser"})
+_AI_SERVICES = ("sagemaker", "bedrock", "bedrock-agentcore")
+# Calls that hand a role to an agent as its execution role: Bedrock Agents (agentResourceRoleArn) and AgentCore
+# runtimes (roleArn).
+AGENT_ROLE_CALLS = frozenset(
+    {
+        ("bedrock", "CreateAgent"),
+        ("bedrock", "UpdateAgent"),
+        ("bedrock-agentcore", "CreateAgentRuntime"),
+        ("bedrock-agentcore", "UpdateAgentRuntime"),
+    }
+)
+_AGENT_TRUST = "trusts:bedrock-agentcore.amazonaws.com"
 
 # Request-parameter keys (lower case) that carry a role passed to the service, an S3 location, a Lambda.
 _ROLE_KEYS = frozenset(
@@ -243,12 +260,36 @@ def is_ai_lambda(arn: str | None, ctx: DetectContext) -> bool:
     return bool(arn) and bool(_reasons(ctx, "ai-lambda", arn))  # type: ignore[arg-type]
 
 
+def agent_role_reasons(arn_or_name: str | None, ctx: DetectContext, account: str | None = None) -> list[str]:
+    """Why a role is an agent (Bedrock Agents or AgentCore) execution role; empty when it is not.
+
+    Reasons: the console/toolkit name (``name``), having been handed to an agent (``bedrock:CreateAgent``,
+    ``bedrock-agentcore:CreateAgentRuntime``...), or a trust policy for ``bedrock-agentcore.amazonaws.com``.
+
+    >>> from aidr.config import AidrConfig
+    >>> from aidr.detectors.context import DetectContext
+    >>> from aidr.state import MemoryState
+    >>> ctx = DetectContext(AidrConfig(), MemoryState())
+    >>> agent_role_reasons("arn:aws:iam::111122223333:role/service-role/AmazonBedrockExecutionRoleForAgents_K1", ctx)
+    ['name']
+    """
+    ident = _resolve(arn_or_name, "role", account) if arn_or_name else None
+    if not ident:
+        return []
+    acct, name = ident
+    out = ["name"] if name.startswith(AGENT_ROLE_NAME_PREFIXES) else []
+    out += _reasons(ctx, "agent-role", _role_ident(acct, name))
+    if _AGENT_TRUST in _reasons(ctx, "ai-role", _role_ident(acct, name)):
+        out.append(_AGENT_TRUST)
+    return out
+
+
 # --------------------------------------------------------------------------------------------- learning
 def learn_from(call: ApiCall, ctx: DetectContext) -> None:
     """Update the inventory from one CloudTrail call. Failed calls teach nothing.
 
-    Meant to see every routed call (it ignores those it has nothing to learn from); detectors call it on the
-    events they read so the inventory grows even where no other hook feeds it.
+    Meant to see every routed call (it ignores those it has nothing to learn from): :class:`aidr.engine.Engine`
+    calls it on each CloudTrail API call before the function's detectors run.
     """
     if call.error_code:
         return
@@ -256,10 +297,15 @@ def learn_from(call: ApiCall, ctx: DetectContext) -> None:
     ts = ctx.when(call.time).timestamp()
     if service == "bedrock" and name in BEDROCK_USE_CALLS:
         _learn_actor(call, ctx, ts)
-    elif service in ("sagemaker", "bedrock") and name.startswith(_CHANGE_PREFIXES):
+    elif service in _AI_SERVICES and name.startswith(_CHANGE_PREFIXES):
         _learn_resources(call, ctx, f"{service}:{name}", ts)
+        if (service, name) in AGENT_ROLE_CALLS:
+            for account, role, _ in passed_roles(call.request_parameters):
+                mark(ctx, "agent-role", _role_ident(account, role), f"{service}:{name}", ts)
     elif service == "iam" and name in _IAM_CALLS:
         _learn_identity(call, ctx, ts)
+    elif service == "s3" and name == "PutBucketTagging":
+        _learn_bucket_tags(call, ctx, ts)
 
 
 def _learn_actor(call: ApiCall, ctx: DetectContext, ts: float) -> None:
@@ -311,7 +357,7 @@ def _learn_resources(call: ApiCall, ctx: DetectContext, reason: str, ts: float) 
 def _learn_identity(call: ApiCall, ctx: DetectContext, ts: float) -> None:
     p = call.request_parameters
     account = call.account
-    if call.event_name == "CreateUser":
+    if call.event_name in ("CreateUser", "TagUser"):
         reason = tag_reason(p.get("tags"), ctx.config)
         if reason and isinstance(p.get("userName"), str):
             mark(ctx, "ai-user", _role_ident(account, p["userName"]), reason, ts)
@@ -327,3 +373,14 @@ def _learn_identity(call: ApiCall, ctx: DetectContext, ts: float) -> None:
     reason = tag_reason(p.get("tags"), ctx.config)
     if reason:
         mark(ctx, "ai-role", ident, reason, ts)
+
+
+def _learn_bucket_tags(call: ApiCall, ctx: DetectContext, ts: float) -> None:
+    """PutBucketTagging: CloudTrail keeps the XML body as ``Tagging.TagSet.Tag`` (one object, or a list)."""
+    p = call.request_parameters
+    tagging = p.get("Tagging")
+    tag_set = tagging.get("TagSet") if isinstance(tagging, dict) else None
+    tags = tag_set.get("Tag") if isinstance(tag_set, dict) else None
+    reason = tag_reason([tags] if isinstance(tags, dict) else tags, ctx.config)
+    if reason and isinstance(p.get("bucketName"), str):
+        mark(ctx, "ai-bucket", p["bucketName"], reason, ts)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import random
+
 import pytest
-from aidr.scan.pii import luhn_ok, scan_pii
+from aidr.scan.pii import _NUMBER_RUN, _RUN_BYTES, _RUN_TABLE, luhn_ok, scan_pii
 
 
 def _complete(prefix: str) -> str:
@@ -60,3 +62,12 @@ def test_bare_digit_runs_are_not_phones(text: str) -> None:
 def test_ssn_ranges() -> None:
     found = scan_pii("ssn 123-45-6789; 000-12-3456; 666-12-3456; 900-12-3456; 123-00-4567; 123-45-0000")
     assert found["us_ssn"].distinct == 1
+
+
+def test_ascii_fast_path_finds_the_same_number_runs_as_the_pattern() -> None:
+    """scan_pii maps ASCII text to bytes to find digit runs quickly; the runs must be the pattern's own."""
+    rng = random.Random(5)
+    for _ in range(500):
+        text = "".join(rng.choices("0123456789 ().-+x\n@a", k=rng.randint(0, 80)))
+        fast = [m.span() for m in _RUN_BYTES.finditer(text.encode().translate(_RUN_TABLE))]
+        assert fast == [m.span() for m in _NUMBER_RUN.finditer(text)], text

@@ -232,24 +232,30 @@ def _leaf(spec: Any, where: str) -> tuple[Matcher, bool | None]:
 
 
 def _fast_leaf_list(specs: list[Any], where: str) -> Matcher | None:
-    """The two shapes rules use most, compiled to one C-level test: literal strings, or a single prefix.
+    """The shape rules use most, compiled to C-level tests: literal strings and plain prefixes, in any mix.
 
     Same semantics as the general path: strings only (a number never equals a string), arrays match when
     any leaf does, absent fields and objects never match.
     """
-    if all(isinstance(s, str) for s in specs):
-        values = frozenset(specs)
-
-        def test(v: Any) -> bool:
-            return v in values
-    elif len(specs) == 1 and isinstance(specs[0], dict) and isinstance(specs[0].get("prefix"), str) \
-            and len(specs[0]) == 1:
-        prefix: str = specs[0]["prefix"]
-
-        def test(v: Any) -> bool:
-            return v.startswith(prefix)
+    values: set[str] = set()
+    prefixes: list[str] = []
+    for spec in specs:
+        if isinstance(spec, str):
+            values.add(spec)
+        elif isinstance(spec, dict) and len(spec) == 1 and isinstance(spec.get("prefix"), str):
+            prefixes.append(spec["prefix"])
+        else:
+            return None
+    frozen, starts = frozenset(values), tuple(prefixes)
+    if not starts:
+        def test(v: str) -> bool:
+            return v in frozen
+    elif not frozen:
+        def test(v: str) -> bool:
+            return v.startswith(starts)
     else:
-        return None
+        def test(v: str) -> bool:
+            return v in frozen or v.startswith(starts)
 
     def match(v: Any) -> bool:
         if type(v) is str:
@@ -369,11 +375,53 @@ def _nested(key: str, sub: EventMatcher) -> EventMatcher:
     return nested
 
 
+def _required_leaves(pattern: dict[str, Any], path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], list[Any]]]:
+    """Fields every match must satisfy (outside ``$or``) whose matchers take the fast path."""
+    out: list[tuple[tuple[str, ...], list[Any]]] = []
+    for key, spec in pattern.items():
+        if key == "$or":
+            continue
+        if isinstance(spec, dict):
+            out += _required_leaves(spec, (*path, key))
+        elif isinstance(spec, list) and _fast_leaf_list(spec, "") is not None:
+            out.append(((*path, key), spec))
+    return out
+
+
+def _anchor(pattern: dict[str, Any]) -> EventMatcher | None:
+    """A cheap necessary condition: the deepest required fast field (deep fields are the selective ones, e.g.
+    ``detail.userIdentity.userName`` rather than ``detail-type``), read by walking dicts.
+
+    False means the pattern cannot match: a literal or prefix never matches an absent field, and an absent
+    parent makes the whole branch absent. Whatever the walk cannot decide (an array on the way) passes.
+    """
+    leaves = _required_leaves(pattern)
+    if not leaves:
+        return None
+    keys, spec = max(leaves, key=lambda leaf: len(leaf[0]))
+    leaf = _fast_leaf_list(spec, "")
+    assert leaf is not None
+
+    def anchor(ev: dict[str, Any]) -> bool:
+        v: Any = ev
+        for k in keys:
+            if type(v) is not dict:
+                return isinstance(v, list)  # absent or a leaf: no match; an array of objects: undecided
+            v = v.get(k, _MISSING)
+        return leaf(v)
+
+    return anchor
+
+
 def compile_pattern(pattern: dict[str, Any]) -> EventMatcher:
     """Compile an EventBridge pattern into a predicate over events (raises PatternError when invalid)."""
     if not isinstance(pattern, dict) or not pattern:
         raise PatternError("an event pattern is a non-empty object")
-    return _compile_object(pattern, "")
+    full = _compile_object(pattern, "")
+    anchor = _anchor(pattern)
+    if anchor is None or (len(pattern) == 1 and _fused_chain(pattern, full, "") is not None):
+        return full  # a single fused chain is already one walk
+    return lambda ev: anchor(ev) and full(ev)
 
 
 def matches(pattern: dict[str, Any], event: dict[str, Any]) -> bool:

@@ -9,7 +9,10 @@ articles, training) subtracts. Severity thresholds live with the detector.
 Text is lower-cased before matching; a space in a pattern matches any whitespace run, and repetitions of
 words are bounded (linear time; see ``tests/unit/scan``). Each pattern is guarded by cheap substring
 triggers and starts with a literal where it can (the regex engine then searches for it at memchr speed), so
-most prompts never run most patterns.
+most prompts never run most patterns. A pattern that starts with an alternation of words would make the regex
+engine try it at every position (hundreds of microseconds on a few KB): its rule lists those words as
+``starts``, and the pattern is only tried, anchored, where one of them occurs (``str.find``), which finds
+exactly what ``finditer`` would.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 # Zero-width characters attackers insert to split trigger words ("ig\u200bnore").
@@ -54,6 +58,10 @@ class _Rule:
     weight: int
     triggers: tuple[str, ...]
     pattern: re.Pattern[str] | None = None  # None: the triggers are the phrases themselves
+    # Literals every match of ``pattern`` begins with (see the module docstring); empty: use finditer.
+    starts: tuple[str, ...] = ()
+    # Characters every match contains, all of them: a one-character test (memchr) before anything else.
+    requires: str = ""
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -89,8 +97,10 @@ RULES: tuple[_Rule, ...] = (
         r"(?:ignore|disregard|forget|override|bypass)(?: (?:all|any|every|of|the|your|my|these|those"
         rf"|everything|about)){{0,3}} (?:{_QUALIFIER} ){{1,2}}(?:[a-z]+ )?{_ORDERS}\b"
         r"|(?:ignore|disregard|forget|override|bypass) (?:all |any )?(?:of )?your (?:instructions|rules"
-        r"|guidelines|programming|guardrails|restrictions|constraints|system prompt|training)\b")),
-    _Rule("override", 3, ("instructions",), _rx(r"(?:new|updated|revised|real) (?:system )?instructions ?:")),
+        r"|guidelines|programming|guardrails|restrictions|constraints|system prompt|training)\b"),
+        starts=("ignore", "disregard", "forget", "override", "bypass")),
+    _Rule("override", 3, ("instructions",), _rx(r"(?:new|updated|revised|real) (?:system )?instructions ?:"),
+          starts=("new", "updated", "revised", "real"), requires=":"),
     _Rule("override", 3, ("from",), _rx(r"from now on,? you (?:are|will|must|shall)\b")),
     _Rule("override", 3, ("your",), _rx(
         r"your (?:new|real|true) (?:task|instructions|purpose|goal|role) (?:is|are)\b")),
@@ -99,20 +109,25 @@ RULES: tuple[_Rule, ...] = (
         r"(?: (?:me|us|all|the|your|its|exact|full|entire|verbatim|complete|original|hidden|secret|initial"
         rf"|internal|raw|whole)){{0,4}} {_SECRET_PROMPT}\b"
         r"|what (?:is|are|was|were) your (?:system prompt|initial instructions|original instructions"
-        r"|hidden instructions|instructions|rules)\b")),
+        r"|hidden instructions|instructions|rules)\b"),
+        starts=("reveal", "print", "show", "display", "output", "repeat", "recite", "dump", "leak", "tell", "give",
+                "share", "write", "spell", "what")),
     _Rule("extraction", 2, ("repeat",), _rx(r"repeat (?:the |all )?(?:words|text|everything) (?:above|before)\b")),
     _Rule("extraction", 2, ("starting",), _rx(r"starting with [\"']?you are\b")),
     _Rule("jailbreak", 3, ("anything", "mode", "character"), _rx(
         r"(?:do anything now|developer mode (?:enabled|on|activated)|jailbr(?:oken|eak) mode|dan mode|evil mode"
-        r"|god mode|opposite mode|stay in character|unfiltered mode)\b")),
-    _Rule("jailbreak", 3, ("dan", "unfiltered", "uncensored", "unrestricted", "unaligned", "amoral", "evil",
-                           "unethical", "jailbroken", "rogue"), _rx(
+        r"|god mode|opposite mode|stay in character|unfiltered mode)\b"),
+        starts=("do", "developer", "jailbr", "dan", "evil", "god", "opposite", "stay", "unfiltered")),
+    _Rule("jailbreak", 3, ("you", "act", "pretend", "role", "become", "simulate"), _rx(
         r"(?:you are|you're|act as|acting as|pretend (?:to be|you are|you're)|role-?play as|become|simulate)"
         r" (?:a |an |now )?(?:dan|unfiltered|uncensored|unrestricted|unaligned|amoral|evil|unethical|jailbroken"
-        r"|rogue)\b")),
-    _Rule("jailbreak", 1, ("bound", "free", "without"), _rx(
-        rf"(?:not bound by|no longer bound by|free (?:from|of)|without)(?: any| your)? {_LIMITS}\b")),
-    _Rule("tool_exec", 2, ("curl", "wget"), _rx(r"(?:curl|wget)\b[^|;]{0,120}?https?://")),
+        r"|rogue)\b"),
+        starts=("you", "act", "pretend", "role", "become", "simulate")),
+    _Rule("jailbreak", 1, ("no", "free", "without"), _rx(
+        rf"(?:not bound by|no longer bound by|free (?:from|of)|without)(?: any| your)? {_LIMITS}\b"),
+        starts=("no", "free", "without")),
+    _Rule("tool_exec", 2, ("curl", "wget"), _rx(r"(?:curl|wget)\b[^|;]{0,120}?https?://"),
+          starts=("curl", "wget"), requires=":"),
     _Rule("tool_exec", 2, ("|",), _rx(r"\|\s?(?:ba|z)?sh\b")),
     _Rule("tool_exec", 2, ("bash",), _rx(r"bash -i\b")),
     _Rule("tool_exec", 2, ("/dev/tcp/", "mkfifo", "invoke-expression", "os.system(", "__import__(")),
@@ -120,19 +135,22 @@ RULES: tuple[_Rule, ...] = (
     _Rule("tool_exec", 2, ("-rf",), _rx(r"rm -rf /")),
     _Rule("tool_exec", 2, ("powershell",), _rx(r"powershell(?:\.exe)? -(?:e|enc|encodedcommand)\b")),
     _Rule("tool_exec", 2, ("subprocess.",), _rx(r"subprocess\.(?:run|popen|call)\b")),
-    _Rule("tool_exec", 2, ("eval", "exec", "iex"), _rx(r"(?:eval|exec|iex)\s?\(")),
+    _Rule("tool_exec", 2, ("eval", "exec", "iex"), _rx(r"(?:eval|exec|iex)\s?\("),
+          starts=("eval", "exec", "iex"), requires="("),
     _Rule("tool_exec", 2, ("python",), _rx(r"python3? -c\b")),
     _Rule("imds", 4, ("169.254.169.254", "fd00:ec2::254", "/latest/meta-data", "/latest/api/token",
                       "/latest/user-data", "169.254.170.2", "x-aws-ec2-metadata-token", "iam/security-credentials")),
     _Rule("exfiltration", 3, ("](",), _rx(r"!\[[^\]]{0,100}\]\(https?://[^)\s]{1,300}[?&][a-z0-9_]{1,30}=")),
-    _Rule("exfiltration", 3, (" to ",), _rx(
+    _Rule("exfiltration", 3, ("send", "post", "upload", "exfiltrate", "forward", "transmit", "leak"), _rx(
         rf"(?:send|post|upload|exfiltrate|forward|transmit|leak)(?: (?:all|the|your|this|every|any|my)){{0,3}}"
-        rf" {_EXFIL_OBJECTS} to (?:https?://|[a-z0-9-]{{1,60}}\.(?:com|net|org|io|xyz|ru|cn|site|top)\b)")),
+        rf" {_EXFIL_OBJECTS} to (?:https?://|[a-z0-9-]{{1,60}}\.(?:com|net|org|io|xyz|ru|cn|site|top)\b)"),
+        starts=("send", "post", "upload", "exfiltrate", "forward", "transmit", "leak")),
     _Rule("delimiter", 2, ("<|im_start|>", "<|im_end|>", "<|system|>", "<|endoftext|>", "[/inst]", "<</sys>>",
                            "<<sys>>", "</system>")),
     _Rule("obfuscation", 2, ("decode", "decipher", "deobfuscate", "rot13", "reverse", "translate"), _rx(
         r"(?:decode|decipher|deobfuscate|translate|rot13|reverse) (?:this|the following|the below|it)\b"
-        r"[^.]{0,60}?\b(?:and|then) (?:follow|execute|run|do|obey|perform|act on)\b")),
+        r"[^.]{0,60}?\b(?:and|then) (?:follow|execute|run|do|obey|perform|act on)\b"),
+        starts=("decode", "decipher", "deobfuscate", "translate", "rot13", "reverse")),
 )
 
 _BENIGN = _rx(
@@ -164,18 +182,68 @@ def _clip(phrase: str) -> str:
     return phrase if len(phrase) <= MAX_PHRASE_CHARS else phrase[: MAX_PHRASE_CHARS - 1] + "…"
 
 
+# Characters from rarest to commonest in prompts (rare punctuation, rare letters, then the rest). A literal can
+# only occur where its rarest character does, and a one-character test runs at memchr speed: most literals are
+# ruled out without scanning for them.
+_RARITY = "<>|[]{}\\^~`@#$%&*=+!?;\"'zqxjkv/:()_-0123456789bpygfwmucldrhsnioate.,\n\t "
+
+
+def _gate(literal: str) -> str:
+    return min(literal, key=lambda c: _RARITY.find(c) % (len(_RARITY) + 1))
+
+
+_GATES: dict[str, str] = {}
+
+
+def _occurs(literal: str, text: str) -> bool:
+    gate = _GATES.get(literal)
+    if gate is None:
+        gate = _GATES[literal] = _gate(literal)
+    return gate in text and literal in text
+
+
+def _anchored(rule: _Rule, text: str) -> Iterator[re.Match[str]]:
+    """What ``rule.pattern.finditer(text)`` yields, trying the pattern only where one of ``rule.starts`` occurs.
+
+    Every match begins with one of those literals, so no other position can start one; skipping positions
+    inside the previous match keeps finditer's non-overlapping semantics.
+    """
+    assert rule.pattern is not None
+    positions: set[int] = set()
+    for lit in rule.starts:
+        if not _occurs(lit, text):
+            continue
+        i = text.find(lit)
+        while i != -1:
+            positions.add(i)
+            i = text.find(lit, i + 1)
+    end = 0
+    match = rule.pattern.match
+    for p in sorted(positions):
+        if p < end:
+            continue
+        m = match(text, p)
+        if m is not None:
+            end = max(m.end(), p + 1)
+            yield m
+
+
 def find_signals(text: str) -> list[Signal]:
     """Signals in ``text`` (already :func:`normalise`\\ d), without the encoded-payload pass."""
     found: list[Signal] = []
     for rule in RULES:
-        present = [t for t in rule.triggers if t in text]
-        if not present:
+        if rule.requires and not all(c in text for c in rule.requires):
             continue
-        if rule.pattern is None:
-            found += [Signal(rule.category, t, rule.weight) for t in present]
-            continue
+        if rule.starts != rule.triggers:  # when they are the same words, looking for starts is the test
+            present = [t for t in rule.triggers if _occurs(t, text)]
+            if not present:
+                continue
+            if rule.pattern is None:
+                found += [Signal(rule.category, t, rule.weight) for t in present]
+                continue
+        assert rule.pattern is not None
         seen: set[str] = set()
-        for m in rule.pattern.finditer(text):
+        for m in _anchored(rule, text) if rule.starts else rule.pattern.finditer(text):
             # Patterns start without \b (it would cost them the fast literal-prefix search): check here.
             if m.start() and text[m.start() - 1].isalnum():
                 continue
@@ -213,9 +281,24 @@ def _decode(candidate: str, kind: str) -> str | None:
     return _printable(data)
 
 
+# Bytes of the base64 alphabet (hex digits are in it) -> "a", every other byte -> " ". Both payload patterns need
+# 24 such characters in a row; most prompts have no such run, and finding that out is two C loops over the bytes
+# (the \S{24,} token scan costs a regex attempt at every character).
+_ALPHABET_BYTES = bytes(
+    ord("a") if chr(b).isascii() and (chr(b).isalnum() or chr(b) in "+/") else ord(" ") for b in range(256))
+_ALPHABET_RUN = b"a" * 24
+
+
+def may_hold_payload(text: str) -> bool:
+    """False when ``text`` has no run of 24 base64/hex characters, so :func:`encoded_signals` finds nothing."""
+    return _ALPHABET_RUN in text.encode("utf-8", "surrogatepass").translate(_ALPHABET_BYTES)
+
+
 def encoded_signals(text: str) -> list[Signal]:
     """Signals hidden in base64 or hex runs of the *original* text (case matters for base64)."""
     found: list[Signal] = []
+    if not may_hold_payload(text):
+        return found
     tried = 0
     for token in _LONG_TOKEN.finditer(text):
         for kind, pattern in (("base64", _B64), ("hex", _HEX)):

@@ -26,6 +26,10 @@ _PHONE = re.compile(
 # Where any of the numeric kinds can be: a digit followed by six or more digits or separators. Starting with
 # a digit class lets the regex engine skip everything else quickly.
 _NUMBER_RUN = re.compile(r"\d[\d ().-]{6,}")
+# The same runs over ASCII text mapped to "0" (digits) and "." (the separators): the pattern then starts with a
+# literal, which the regex engine finds at memchr speed instead of testing \d at every character.
+_RUN_TABLE = bytes.maketrans(b"0123456789 ().-", b"0000000000.....")
+_RUN_BYTES = re.compile(rb"0[0.]{6,}")
 _SSN = re.compile(r"(?<![\w-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])")
 
 # Card numbers published by payment processors for testing.
@@ -108,7 +112,9 @@ def scan_pii(text: str) -> dict[str, PiiCount]:
     (['…1111'], ['j…@example.com'])
     """
     out: dict[str, PiiCount] = {}
-    for run in _NUMBER_RUN.finditer(text):
+    # Byte offsets are character offsets only in ASCII text; elsewhere (and for non-ASCII digits) use the str pattern.
+    runs = _RUN_BYTES.finditer(text.encode().translate(_RUN_TABLE)) if text.isascii() else _NUMBER_RUN.finditer(text)
+    for run in runs:
         lo, hi = run.start(), run.end()
         if lo and text[lo - 1] in "+(":
             lo -= 1

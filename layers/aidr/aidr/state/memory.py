@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import bisect
-import copy
 from typing import Any
+
+import orjson
 
 from .base import Member, StateStore
 
@@ -13,7 +14,9 @@ class MemoryState(StateStore):
     def __init__(self) -> None:
         self._sets: dict[str, dict[str, Member]] = {}
         self._sorted: dict[str, list[tuple[float, str]]] = {}
-        self._values: dict[str, tuple[dict[str, Any], int]] = {}
+        # Values are kept serialised, exactly as the DynamoDB store writes them (orjson), so replay sees what
+        # Lambda sees (tuples come back as lists, datetimes as strings) and a get never aliases a put.
+        self._values: dict[str, tuple[bytes, int]] = {}
 
     def add(self, key: str, member: str, ts: float, ttl_seconds: int, data: dict[str, Any] | None = None) -> bool:
         s = self._sets.setdefault(key, {})
@@ -41,12 +44,12 @@ class MemoryState(StateStore):
         return True
 
     def get(self, key: str) -> tuple[dict[str, Any] | None, int]:
-        value, version = self._values.get(key, (None, 0))
-        return copy.deepcopy(value), version
+        raw, version = self._values.get(key, (None, 0))
+        return (orjson.loads(raw) if raw is not None else None), version
 
     def put(self, key: str, value: dict[str, Any], expected_version: int, ttl_seconds: int | None = None) -> bool:
         _, version = self._values.get(key, (None, 0))
         if version != expected_version:
             return False
-        self._values[key] = (copy.deepcopy(value), version + 1)
+        self._values[key] = (orjson.dumps(value), version + 1)
         return True

@@ -6,7 +6,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from aidr.detectors.identity.privilege_escalation_policy import (
+from aidr.normalize.iam_policy import (
     grant_level,
     granted_wildcards,
     has_external_id,

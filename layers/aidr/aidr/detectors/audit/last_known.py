@@ -154,3 +154,27 @@ def last_known_record(state: StateStore, key: str) -> KnownValue | None:
         return None
     return KnownValue(value=stored["value"], deleted=bool(stored.get("deleted")), event_id=stored.get("event_id"),
                       ts=float(stored.get("ts") or 0.0), by=stored.get("by"))
+
+
+def value_before(state: StateStore, key: str, event_ids: list[str]) -> dict[str, Any] | None:
+    """The configuration that one of ``event_ids`` replaced at ``key`` (the latest such event wins), or None when
+    state no longer remembers those events (only the last :data:`RECENT_EVENTS` answers are kept) or the event
+    replaced nothing known. What ``restore-logging`` puts back after a weakening change; read-only.
+
+    Examples
+    --------
+    >>> from aidr.state import MemoryState
+    >>> state = MemoryState()
+    >>> _ = observe(state, "k", event_id="e1", ts=1.0, update=lambda prev: {"on": True})
+    >>> _ = observe(state, "k", event_id="e2", ts=2.0, update=lambda prev: {"on": False})
+    >>> value_before(state, "k", ["e2"])
+    {'on': True}
+    >>> value_before(state, "k", ["e9"]) is None
+    True
+    """
+    stored, _ = state.get(key)
+    wanted = set(event_ids)
+    for answer in reversed(list((stored or {}).get("recent") or [])):
+        if answer.get("event_id") in wanted and isinstance(answer.get("previous"), dict):
+            return dict(answer["previous"])
+    return None

@@ -328,3 +328,34 @@ def burst_finding(
         evidence={**burst.evidence(counted), **(evidence or {})},
         severity=severity,
     )
+
+
+def identity_burst(ctx: DetectContext, meta: DetectorMeta, call: ApiCall, window: int, **kwargs: Any) -> Burst | None:
+    """:func:`observe` on the detector's own window for the caller's identity (``<detector id>:<actor key>``)."""
+    return observe(ctx, f"{meta.id}:{call.actor_key}", call, window, **kwargs)
+
+
+def stage_finding(
+    ctx: DetectContext, meta: DetectorMeta, call: ApiCall, burst: Burst, *,
+    description: str,
+    severity: str,
+    models: Sequence[str] | None = None,
+    evidence: dict[str, Any] | None = None,
+    resources: list[Resource] | None = None,
+    counted: str = "calls",
+) -> Finding:
+    """:func:`burst_finding` with what every LLMjacking stage reports: the credential kind, the models (also as
+    resources, after ``resources``), the detector's own ``evidence``, and whether the principal is trusted, which
+    lowers ``severity`` one step."""
+    trusted = is_trusted(ctx, call)
+    facts: dict[str, Any] = {"credential": credential_kind(call)}
+    if models is not None:
+        facts["models"] = list(models)
+    facts.update(evidence or {})
+    facts["trusted_principal"] = trusted
+    return burst_finding(
+        ctx, meta, call, burst, description=description, severity=softened(severity, trusted),
+        resources=[*(resources or []), *model_resources([m for m in models or () if m != "unknown"])],
+        evidence=facts,
+        counted=counted,
+    )

@@ -11,7 +11,7 @@ from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import detector
-from ._llmjacking import RUNTIME_CALLS, burst_finding, is_trusted, observe, softened
+from ._llmjacking import RUNTIME_CALLS, identity_burst, stage_finding
 
 WINDOW_SECONDS = 60 * 60
 # Calls that remove or weaken something: logging, guardrails, models, jobs, access.
@@ -72,20 +72,16 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         return
     meta = detect.meta  # type: ignore[attr-defined]
     destructive = bool(_DESTRUCTIVE.match(call.event_name))
-    burst = observe(ctx, f"{meta.id}:{call.actor_key}", call, WINDOW_SECONDS, destructive=destructive)
+    burst = identity_burst(ctx, meta, call, WINDOW_SECONDS, destructive=destructive)
     if burst is None:
         return
     any_destructive = any(m.data.get("destructive") for m in burst.members)
-    trusted = is_trusted(ctx, call)
-    yield burst_finding(
-        ctx,
-        meta,
-        call,
-        burst,
+    yield stage_finding(
+        ctx, meta, call, burst,
         description=(
             f"A Bedrock API key of {call.actor_arn or call.actor_key} made control-plane calls "
             f"({', '.join(burst.names())})" + (", some destructive." if any_destructive else ".")
         ),
-        severity=softened("high" if any_destructive else meta.severity, trusted),
-        evidence={"credential": "bedrock-api-key", "destructive": any_destructive, "trusted_principal": trusted},
+        severity="high" if any_destructive else meta.severity,
+        evidence={"credential": "bedrock-api-key", "destructive": any_destructive},
     )

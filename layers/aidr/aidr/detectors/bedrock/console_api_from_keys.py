@@ -12,15 +12,12 @@ from ..patterns import api_calls
 from ..registry import detector
 from ._llmjacking import (
     CONSOLE_ONLY_CALLS,
-    burst_finding,
     credential_kind,
+    identity_burst,
     is_aws_service,
     is_browser_user_agent,
-    is_trusted,
     model_of,
-    model_resources,
-    observe,
-    softened,
+    stage_finding,
 )
 
 WINDOW_SECONDS = 60 * 60
@@ -79,25 +76,18 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     if call.from_console or is_aws_service(call):
         return
     meta = detect.meta  # type: ignore[attr-defined]
-    burst = observe(ctx, f"{meta.id}:{call.actor_key}", call, WINDOW_SECONDS, model=model_of(call))
+    burst = identity_burst(ctx, meta, call, WINDOW_SECONDS, model=model_of(call))
     if burst is None:
         return
-    trusted = is_trusted(ctx, call)
-    credential = credential_kind(call)
     spoofed_browser = is_browser_user_agent(call.user_agent)
-    models = burst.distinct("model")
-    yield burst_finding(
-        ctx,
-        meta,
-        call,
-        burst,
+    yield stage_finding(
+        ctx, meta, call, burst,
         description=(
             f"{call.actor_arn or call.actor_key} called console-only Bedrock APIs ({', '.join(burst.names())}) "
-            f"{len(burst)} time(s) with {credential} credentials not minted by a console sign-in"
+            f"{len(burst)} time(s) with {credential_kind(call)} credentials not minted by a console sign-in"
             + (" while presenting a browser user agent." if spoofed_browser else ".")
         ),
-        severity=softened(meta.severity, trusted),
-        resources=model_resources(models),
-        evidence={"credential": credential, "browser_user_agent_without_console_session": spoofed_browser,
-                  "models": models, "trusted_principal": trusted},
+        severity=meta.severity,
+        models=burst.distinct("model"),
+        evidence={"browser_user_agent_without_console_session": spoofed_browser},
     )

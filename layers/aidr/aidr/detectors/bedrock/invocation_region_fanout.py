@@ -13,16 +13,13 @@ from ..patterns import api_calls
 from ..registry import detector
 from ._llmjacking import (
     INVOKE_CALLS,
-    burst_finding,
     credential_kind,
     distinct,
     event_ts,
+    identity_burst,
     is_aws_service,
-    is_trusted,
     model_of,
-    model_resources,
-    observe,
-    softened,
+    stage_finding,
 )
 
 WINDOW_SECONDS = 60 * 60
@@ -84,23 +81,16 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         return
     meta = detect.meta  # type: ignore[attr-defined]
     mark = f"{call.region}:{int(event_ts(ctx, call)) // MARK_SECONDS}"
-    burst = observe(ctx, f"{meta.id}:{call.actor_key}", call, WINDOW_SECONDS, member=mark,
-                    score=_region_count, model=model_of(call))
+    burst = identity_burst(ctx, meta, call, WINDOW_SECONDS, member=mark, score=_region_count, model=model_of(call))
     if burst is None or len(regions := burst.distinct("region")) < MIN_REGIONS:
         return
-    trusted = is_trusted(ctx, call)
-    models = burst.distinct("model")
-    yield burst_finding(
-        ctx,
-        meta,
-        call,
-        burst,
+    yield stage_finding(
+        ctx, meta, call, burst,
         description=(
             f"{call.actor_arn or call.actor_key} invoked Bedrock models in {len(regions)} regions "
             f"({', '.join(regions)}) within an hour with {credential_kind(call)} credentials."
         ),
-        severity=softened("high" if len(regions) >= WIDE_REGIONS else meta.severity, trusted),
-        resources=model_resources(models),
-        evidence={"models": models, "credential": credential_kind(call), "trusted_principal": trusted},
+        severity="high" if len(regions) >= WIDE_REGIONS else meta.severity,
+        models=burst.distinct("model"),
         counted="region_marks",
     )

@@ -13,14 +13,11 @@ from ..registry import detector
 from ._llmjacking import (
     GRANT_CALLS,
     GRANT_FLOW_CALLS,
-    burst_finding,
     credential_kind,
+    identity_burst,
     is_aws_service,
-    is_trusted,
     model_of,
-    model_resources,
-    observe,
-    softened,
+    stage_finding,
 )
 
 WINDOW_SECONDS = 60 * 60
@@ -79,8 +76,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         return
     meta = detect.meta  # type: ignore[attr-defined]
     model = model_of(call)
-    burst = observe(ctx, f"{meta.id}:{call.actor_key}", call, WINDOW_SECONDS,
-                    grant=call.event_name in GRANT_CALLS, model=model)
+    burst = identity_burst(ctx, meta, call, WINDOW_SECONDS, grant=call.event_name in GRANT_CALLS, model=model)
     if burst is None or not any(m.data.get("grant") for m in burst.members):
         return
     new_grantor = _first_grant_window(ctx, f"{meta.id}:grantor:{call.actor_key}", burst.anchor)
@@ -89,23 +85,18 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         severity = raise_severity(severity)
     if new_grantor:
         severity = raise_severity(severity)
-    trusted = is_trusted(ctx, call)
     models = burst.distinct("model")
-    yield burst_finding(
-        ctx,
-        meta,
-        call,
-        burst,
+    yield stage_finding(
+        ctx, meta, call, burst,
         description=(
             f"{call.actor_arn or call.actor_key} enabled Bedrock model access "
             f"({', '.join(burst.names())}) for {', '.join(models) or 'the account'} with "
             f"{credential_kind(call)} credentials"
             + (", the first time this identity granted model access." if new_grantor else ".")
         ),
-        severity=softened(severity, trusted),
-        resources=model_resources(models),
-        evidence={"models": models, "credential": credential_kind(call), "first_grant_by_identity": new_grantor,
-                  "trusted_principal": trusted},
+        severity=severity,
+        models=models,
+        evidence={"first_grant_by_identity": new_grantor},
     )
 
 

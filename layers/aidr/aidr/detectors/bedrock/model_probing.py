@@ -10,18 +10,7 @@ from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import detector
-from ._llmjacking import (
-    INVOKE_CALLS,
-    burst_finding,
-    classify_error,
-    credential_kind,
-    is_aws_service,
-    is_trusted,
-    model_of,
-    model_resources,
-    observe,
-    softened,
-)
+from ._llmjacking import INVOKE_CALLS, classify_error, identity_burst, is_aws_service, model_of, stage_finding
 
 WINDOW_SECONDS = 10 * 60
 MIN_ERRORS = 5  # probe errors in the window, or
@@ -86,8 +75,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     if kind != "probe" or is_aws_service(call):
         return
     meta = detect.meta  # type: ignore[attr-defined]
-    burst = observe(ctx, f"{meta.id}:{call.actor_key}", call, WINDOW_SECONDS,
-                    model=model_of(call) or "unknown", error=call.error_code)
+    burst = identity_burst(ctx, meta, call, WINDOW_SECONDS, model=model_of(call) or "unknown", error=call.error_code)
     if burst is None:
         return
     models, regions = burst.distinct("model"), burst.distinct("region")
@@ -97,19 +85,14 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     severity = "high" if len(regions) >= WIDE_REGIONS else meta.severity
     if call.from_console:
         severity = lower_severity(severity)
-    trusted = is_trusted(ctx, call)
-    yield burst_finding(
-        ctx,
-        meta,
-        call,
-        burst,
+    yield stage_finding(
+        ctx, meta, call, burst,
         description=(
             f"{call.actor_arn or call.actor_key} had {len(burst)} failing Bedrock invocations "
             f"({', '.join(burst.distinct('error'))}) on {len(models)} model(s) in {len(regions)} region(s) within "
             f"{WINDOW_SECONDS // 60} minutes: the pattern of a key being validated."
         ),
-        severity=softened(severity, trusted),
-        resources=model_resources([m for m in models if m != "unknown"]),
-        evidence={"models": models, "errors": burst.distinct("error"), "credential": credential_kind(call),
-                  "trusted_principal": trusted},
+        severity=severity,
+        models=models,
+        evidence={"errors": burst.distinct("error")},
     )

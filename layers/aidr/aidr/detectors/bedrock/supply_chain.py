@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...findings.model import Finding, Resource
-from ...inventory import arn_account, learn_from
+from ...inventory import arn_account
 from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
 from ..patterns import api_calls
@@ -54,7 +54,6 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     call = ApiCall(event["detail"])
     if call.error_code:
         return
-    learn_from(call, ctx)
     meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
     p = call.request_parameters
     name = call.event_name

@@ -9,8 +9,7 @@ from typing import Any
 from ...findings.model import Finding, Resource
 from ...inventory import bucket_reasons, known_ai_buckets
 from ...normalize.cloudtrail import ApiCall
-from ..context import DetectContext
-from ..identity.privilege_escalation_policy import (
+from ...normalize.iam_policy import (
     allows,
     as_list,
     load_document,
@@ -18,6 +17,7 @@ from ..identity.privilege_escalation_policy import (
     restricting_conditions,
     statements,
 )
+from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import DetectorMeta, detector
 from .common import FUNCTION, SERVICE, bucket_of, is_trusted, temper

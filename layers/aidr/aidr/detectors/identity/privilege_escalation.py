@@ -16,13 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...findings.model import Finding, Resource, lower_severity, raise_severity
-from ...inventory import is_ai_role, is_ai_user, learn_from, principal_parts
+from ...inventory import is_ai_role, is_ai_user, principal_parts
 from ...normalize.cloudtrail import ApiCall
-from ...state.base import Member
-from ..context import DetectContext
-from ..patterns import api_calls
-from ..registry import DetectorMeta, detector
-from .privilege_escalation_policy import (
+from ...normalize.iam_policy import (
     allows,
     grant_level,
     has_external_id,
@@ -31,6 +27,10 @@ from .privilege_escalation_policy import (
     restricting_conditions,
     statements,
 )
+from ...state.base import Member
+from ..context import DetectContext
+from ..patterns import api_calls
+from ..registry import DetectorMeta, detector
 
 FUNCTION = "DetectIdentityFunction"
 CHAIN_WINDOW = 86400  # the events of one backdoor happen within a day
@@ -47,7 +47,7 @@ MANAGED_POLICY_LEVELS = {
 }
 ATTACH_CALLS = {"AttachUserPolicy": "user", "AttachRolePolicy": "role", "AttachGroupPolicy": "group"}
 INLINE_CALLS = {"PutUserPolicy": "user", "PutRolePolicy": "role", "PutGroupPolicy": "group"}
-VERSION_CALLS = ("CreatePolicyVersion", "SetDefaultPolicyVersion")
+VERSION_CALLS = ("CreatePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion")
 TRUST_CALLS = ("CreateRole", "UpdateAssumeRolePolicy")
 CREDENTIAL_CALLS = ("CreateAccessKey", "CreateLoginProfile")
 CALLS = (*ATTACH_CALLS, *INLINE_CALLS, *VERSION_CALLS, *TRUST_CALLS, *CREDENTIAL_CALLS, "CreateUser",
@@ -98,7 +98,6 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     call = ApiCall(event["detail"])
     if call.error_code:
         return
-    learn_from(call, ctx)
     meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
     name = call.event_name
     p = call.request_parameters
@@ -356,10 +355,19 @@ def _policy_version(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> It
     """A customer policy's new default version that grants admin or AI wildcards (to all it is attached to)."""
     p = call.request_parameters
     policy = p.get("policyArn")
+    t = ctx.when(call.time).timestamp()
+    if call.event_name == "CreatePolicy":
+        # A new policy grants nothing until attached; remember its level so the attach is judged by it.
+        created = call.response_elements.get("policy") or {}
+        arn = created.get("arn") if isinstance(created, dict) else None
+        level = grant_level(load_document(p.get("policyDocument")))
+        if isinstance(arn, str) and level:
+            ctx.state.add(f"pe:policy:{arn}", str(created.get("defaultVersionId") or "v1"), t, POLICY_TTL,
+                          {"level": level, "default": True})
+        return
     if not isinstance(policy, str):
         return
     key = f"pe:policy:{policy}"
-    t = ctx.when(call.time).timestamp()
     if call.event_name == "CreatePolicyVersion":
         level = grant_level(load_document(p.get("policyDocument")))
         version = ((call.response_elements.get("policyVersion") or {}).get("versionId")) or call.event_id

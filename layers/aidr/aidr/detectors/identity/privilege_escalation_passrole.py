@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...findings.model import Finding, Resource
-from ...inventory import learn_from, passed_roles
+from ...inventory import passed_roles
 from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
 from ..patterns import api_calls
@@ -81,7 +81,6 @@ def _passrole(event: dict[str, Any], ctx: DetectContext, meta: DetectorMeta) -> 
     call = ApiCall(event["detail"])
     if call.error_code:
         return
-    learn_from(call, ctx)
     trusted = ctx.config.is_trusted(call.actor_arn) or ctx.config.is_trusted(call.actor_key)
     t = ctx.when(call.time).timestamp()
     for account, role, field in passed_roles(call.request_parameters):

@@ -10,6 +10,7 @@ from ...findings.model import Principal, Resource
 from ...normalize.envelope import AIDR_SOURCE, INVOCATION_LOG
 from ...normalize.invocation import Invocation, invocation_from_event
 from ...state.base import Member
+from ..bedrock.request_index import caller
 from ..context import DetectContext
 
 FUNCTION = "DetectInvocationFunction"
@@ -32,7 +33,7 @@ def read(event: dict[str, Any], ctx: DetectContext) -> Invocation:
     return inv
 
 
-def principal(inv: Invocation) -> Principal | None:
+def principal(inv: Invocation, access_key_id: str | None = None) -> Principal | None:
     arn = inv.identity_arn
     if not arn:
         return None
@@ -43,7 +44,7 @@ def principal(inv: Invocation) -> Principal | None:
         kind = "IAMUser"
     elif arn.endswith(":root"):
         kind = "Root"
-    return Principal(arn=arn, type=kind, session_name=session)
+    return Principal(arn=arn, type=kind, session_name=session, access_key_id=access_key_id)
 
 
 def resources(inv: Invocation) -> list[Resource]:
@@ -56,8 +57,8 @@ def resources(inv: Invocation) -> list[Resource]:
     return out
 
 
-def summary(inv: Invocation) -> dict[str, Any]:
-    """Facts about the call, never its content."""
+def summary(inv: Invocation, ctx: DetectContext) -> dict[str, Any]:
+    """Facts about the call, never its content; with the caller CloudTrail recorded for it, when seen."""
     out: dict[str, Any] = {"operation": inv.operation, "model_id": inv.model_id or inv.raw_model_id}
     if inv.raw_model_id and inv.raw_model_id != inv.model_id:
         out["model_id_as_called"] = inv.raw_model_id
@@ -69,6 +70,9 @@ def summary(inv: Invocation) -> dict[str, Any]:
         out["stop_reason"] = inv.stop_reason
     if inv.problems:
         out["unreadable_fields"] = list(inv.problems[:5])
+    seen = caller(inv.request_id, ctx)
+    if seen:
+        out["caller"] = seen  # source_ip, user_agent, access_key_id, cloudtrail_event_id (CloudTrail)
     return out
 
 
@@ -79,7 +83,7 @@ def subject(inv: Invocation, ctx: DetectContext) -> dict[str, Any]:
         "first_seen": ctx.when(inv.timestamp),
         "account": inv.account,
         "region": inv.region,
-        "principal": principal(inv),
+        "principal": principal(inv, (caller(inv.request_id, ctx) or {}).get("access_key_id")),
         "resources": resources(inv),
     }
 

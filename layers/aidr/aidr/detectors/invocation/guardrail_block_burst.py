@@ -65,7 +65,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             f"Guardrails intervened {len(members)} times in {WINDOW_SECONDS // 60} minutes for "
             f"{inv.identity_arn or 'an unknown identity'} (latest on {inv.model_id or inv.raw_model_id})."
         ),
-        evidence={**summary(inv), "interventions": len(members), "window_seconds": WINDOW_SECONDS,
+        evidence={**summary(inv, ctx), "interventions": len(members), "window_seconds": WINDOW_SECONDS,
                   "policies": dict(policies.most_common(10))},
         severity="high" if len(members) >= HIGH_INTERVENTIONS else None,
         **burst(inv, ctx, members),

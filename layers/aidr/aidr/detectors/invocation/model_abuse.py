@@ -129,7 +129,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             f"${current.cost:,.2f}) in {current.calls} invocations within one hour, far above its baseline "
             f"({facts['rule']})."
         ),
-        evidence={**summary(inv), "hour_tokens": current.tokens, "hour_cost_usd": round(current.cost, 2),
+        evidence={**summary(inv, ctx), "hour_tokens": current.tokens, "hour_cost_usd": round(current.cost, 2),
                   "hour_invocations": current.calls, **facts},
         severity=severity,
         **subject(inv, ctx),

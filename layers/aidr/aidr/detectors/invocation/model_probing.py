@@ -68,7 +68,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             f"{inv.identity_arn or 'An unknown identity'} had {n} failed invocations ({', '.join(codes)}) on "
             f"{len(models)} model(s) in {len(regions)} region(s) within {WINDOW_SECONDS // 60} minutes."
         ),
-        evidence={**summary(inv), "errors": n, "error_codes": codes, "models": sorted(models)[:20],
+        evidence={**summary(inv, ctx), "errors": n, "error_codes": codes, "models": sorted(models)[:20],
                   "regions": sorted(regions), "window_seconds": WINDOW_SECONDS},
         severity="high" if high else None,
         **burst(inv, ctx, members),

@@ -93,7 +93,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             + ("; the guardrail intervened." if blocked else "; no guardrail intervened.")
         ),
         evidence={
-            **summary(inv),
+            **summary(inv, ctx),
             "score": result.score,
             "categories": cats,
             "signals": [{"category": s.category, "phrase": s.phrase}

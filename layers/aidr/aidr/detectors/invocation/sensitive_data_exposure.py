@@ -123,7 +123,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             f"{', '.join(kinds)} found in the {' and '.join(sorted(found))} of an invocation of "
             f"{inv.model_id or inv.raw_model_id} by {inv.identity_arn or 'an unknown identity'}."
         ),
-        evidence={**summary(inv), **{where: e.evidence() for where, e in found.items()},
+        evidence={**summary(inv, ctx), **{where: e.evidence() for where, e in found.items()},
                   "secret_fingerprints": prints, "text_truncated": inv.text_truncated},
         severity=severity,
         **subject(inv, ctx),

@@ -56,7 +56,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             f"{outcome}."
             + ("" if inv.model_id else " The model id could not be resolved to a foundation model.")
         ),
-        evidence={**summary(inv), "resolved": inv.model_id is not None},
+        evidence={**summary(inv, ctx), "resolved": inv.model_id is not None},
         severity="low" if inv.error_code else None,
         **subject(inv, ctx),
     )

@@ -52,6 +52,6 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             f"{inv.identity_arn or 'An unknown identity'} invoked {model} ({inv.operation}) without a guardrail, "
             "although require_guardrails is set."
         ),
-        evidence=summary(inv),
+        evidence=summary(inv, ctx),
         **subject(inv, ctx),
     )

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...findings.model import Finding, Resource
-from ...inventory import learn_from
 from ...normalize.cloudtrail import ApiCall
 from ...state.base import Member
 from ..context import DetectContext
@@ -55,7 +54,6 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     call = ApiCall(event["detail"])
     if call.error_code:
         return
-    learn_from(call, ctx)
     meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
     name = call.event_name
     if name in ARTIFACT_CALLS:

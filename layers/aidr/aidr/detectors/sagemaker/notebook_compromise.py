@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...findings.model import Finding, Resource, lower_severity, raise_severity
-from ...inventory import learn_from
 from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
 from ..patterns import api_calls
@@ -72,7 +71,6 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     call = ApiCall(event["detail"])
     if call.error_code:
         return
-    learn_from(call, ctx)
     meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
     name = call.event_name
     if name in LIFECYCLE_CALLS:

@@ -1,0 +1,1 @@
+"""The checks, one module per service; each module registers its checks with :func:`aidr.assess.registry.check`."""
