@@ -11,16 +11,23 @@
 The state machines themselves are ``statemachines/<playbook>.asl.json``.
 """
 
-from .catalog import (
-    CONTAINMENT_PLAYBOOKS,
-    DEFAULT_RULES,
-    PLAYBOOKS,
-    ROLLBACK,
-    execution_name,
-    select_playbook,
-)
-from .run import ActionRun, Run
-from .steps import STEPS, StepEnv, run_step
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .catalog import CONTAINMENT_PLAYBOOKS, DEFAULT_RULES, PLAYBOOKS, ROLLBACK, execution_name, select_playbook
+    from .run import ActionRun, Run
+    from .steps import STEPS, StepEnv, run_step
+
+# Loaded on first use, like aidr.runtime: StartPlaybookFunction needs none of the actions at import time.
+_LAZY = {
+    **dict.fromkeys(("CONTAINMENT_PLAYBOOKS", "DEFAULT_RULES", "PLAYBOOKS", "ROLLBACK", "execution_name",
+                     "select_playbook"), ".catalog"),
+    **dict.fromkeys(("ActionRun", "Run"), ".run"),
+    **dict.fromkeys(("STEPS", "StepEnv", "run_step"), ".steps"),
+}
 
 __all__ = [
     "CONTAINMENT_PLAYBOOKS",
@@ -35,3 +42,11 @@ __all__ = [
     "run_step",
     "select_playbook",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

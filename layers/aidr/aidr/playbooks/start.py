@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import AidrConfig
 from ..errors import ConfigError
-from .catalog import execution_name, select_playbook
+
+if TYPE_CHECKING:
+    from ..config import AidrConfig
 
 ENV_STATE_MACHINE_PREFIX = "AIDR_STATE_MACHINE_PREFIX"
 
@@ -35,6 +36,8 @@ def start_playbook(finding: Mapping[str, Any], config: AidrConfig, *, sfn_client
     dict
         ``{"finding_id", "playbook", "started", "execution_arn"?, "duplicate"?}``.
     """
+    from .catalog import execution_name, select_playbook  # the config model (pydantic): loaded on first use
+
     fid = str(finding["id"])
     playbook = select_playbook(finding, config)
     if playbook is None:
