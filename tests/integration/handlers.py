@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aidr_cli.embedded.lambda_context import LambdaContext as FakeContext
+
 from tests.conftest import EVENTS, ROOT
 from tests.integration.moto_account import template_resources
+
+__all__ = ["FakeContext", "functions", "load_handler", "samples"]
 
 _modules: dict[str, ModuleType] = {}
 
@@ -40,24 +42,3 @@ def load_handler(function_id: str) -> Any:
 def samples(prefix: str = "") -> list[Path]:
     """Every ``events/<FunctionLogicalId>/<case>.json`` whose function id starts with ``prefix``."""
     return sorted(p for p in EVENTS.glob("*/*.json") if p.parent.name.startswith(prefix))
-
-
-@dataclass
-class FakeContext:
-    """The attributes of Lambda's context object that Powertools and the runtime read."""
-
-    function_name: str
-    memory_limit_in_mb: int = 512
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    remaining_ms: int = 60_000
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-
-    @property
-    def function_version(self) -> str:
-        return "$LATEST"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms

@@ -27,7 +27,7 @@ import uuid
 import warnings
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
@@ -35,6 +35,7 @@ from typing import Any
 from aidr.routing import Route, Router
 
 from .account import ACCOUNT, Deployment, Function, Rule
+from .lambda_context import LambdaContext
 
 READ_ONLY_OPT_IN = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 CLOUDTRAIL_API_CALL = "AWS API Call via CloudTrail"
@@ -53,22 +54,6 @@ class Delivery:
     kind: str  # "function" | "state-machine"
     result: Any = None
     error: str | None = None
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of Lambda's context object that Powertools and the runtime read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int = 512
-    function_version: str = "$LATEST"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 class Handlers:

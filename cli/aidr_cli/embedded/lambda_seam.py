@@ -32,10 +32,9 @@ import re
 import sys
 import threading
 import traceback
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
@@ -43,6 +42,7 @@ from typing import Any
 from aidr.errors import TemplateError
 
 from ..template import default_template_path
+from .lambda_context import LambdaContext
 
 Handler = Callable[[Any, Any], Any]
 
@@ -90,20 +90,7 @@ def load_handler(logical_id: str, root: Path | None = None) -> Handler:
     return module.handler  # type: ignore[no-any-return]
 
 
-@dataclass
-class FakeContext:
-    """The part of the Lambda context object that handlers and Powertools read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int = 256
-    function_version: str = "$LATEST"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    log_group_name: str = ""
-    log_stream_name: str = ""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
+FakeContext = LambdaContext  # the name tests of the seam use
 
 
 @dataclass

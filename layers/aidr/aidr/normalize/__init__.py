@@ -8,8 +8,9 @@ use, so a handler that only needs the envelope (the log forwarder) starts withou
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy import lazy_exports
 from .envelope import CLOUDTRAIL_API_CALL, GUARDDUTY_FINDING, Envelope, envelope_from_record
 from .timeutil import parse_time
 
@@ -29,12 +30,4 @@ __all__ = [
     "parse_time",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -13,8 +13,9 @@ The state machines themselves are ``statemachines/<playbook>.asl.json``.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .catalog import CONTAINMENT_PLAYBOOKS, DEFAULT_RULES, PLAYBOOKS, ROLLBACK, execution_name, select_playbook
@@ -43,10 +44,4 @@ __all__ = [
     "select_playbook",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)
