@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CONFORMANCE := ../shared/conformance
 
-.PHONY: demo test unit lint template-check conformance bench clean venv
+.PHONY: demo test unit lint template-check conformance bench clean venv sam-local
 
 venv: $(STAMP)
 
@@ -24,12 +24,13 @@ $(CHECKOV_VENV)/.installed: requirements/checkov.txt
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/aidr demo
+	$(BIN)/aidr demo --approve auto
 
 test: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --ignore=tests/sam_local
 	$(MAKE) --no-print-directory template-check
+	$(MAKE) --no-print-directory sam-local
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
@@ -40,6 +41,12 @@ lint: $(STAMP)
 template-check: $(STAMP) $(CHECKOV_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(BIN)/sam validate --lint --template template.yaml --region us-east-1
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation --file template.yaml
+
+# `sam build` + `sam local invoke` of every function on every events/ sample, in the real Lambda runtime (local
+# image, scripts/lambda-image.sh) against moto's server. Skips, saying why, only when no docker engine can start.
+sam-local: $(STAMP)
+	@bash scripts/start-docker.sh || echo "sam-local: no docker engine could be started (see above)"
+	$(BIN)/python -m pytest -q tests/sam_local
 
 conformance: $(STAMP)
 	@if [ -f $(CONFORMANCE)/score.py ]; then \
