@@ -28,6 +28,9 @@ def kinds(text: str) -> list[str]:
         (f"AWS_ACCESS_KEY_ID={TEMP_KEY_ID}", ["aws_access_key_id"]),
         (f"[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET_KEY}\n",
          ["aws_access_key_id", "aws_secret_access_key"]),
+        # env dump: the secret follows "=" directly
+        (f"AWS_ACCESS_KEY_ID={TEMP_KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET_KEY}\n",
+         ["aws_access_key_id", "aws_secret_access_key"]),
         (f"here:\n{PEM}\n", ["private_key"]),
         (f"export AWS_BEARER_TOKEN_BEDROCK={BEDROCK_KEY}", ["bedrock_api_key"]),
         (f"token {SHORT_TERM_BEDROCK_KEY}", ["bedrock_api_key"]),

@@ -19,8 +19,9 @@ from .mask import fingerprint, mask_token
 
 # AWS access key ids: long-term (AKIA) and temporary (ASIA) keys; base32 alphabet after the prefix.
 _AWS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z2-7]{16}(?![A-Za-z0-9])")
-# A secret access key: exactly 40 characters of base64 without padding.
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# A secret access key: exactly 40 characters of base64 without padding. "=" may precede it (env dumps:
+# AWS_SECRET_ACCESS_KEY=...); padding only ever ends a base64 run, so it cannot hide a longer token there.
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 # How far from a key id a secret key still counts as "its" secret (config files, env dumps, code).
 SECRET_NEAR_CHARS = 300
 
