@@ -5,7 +5,9 @@ Two things happen before any detector runs:
 - the detectors that could match are looked up in an index keyed by the envelope's ``source``, ``detail-type``
   and ``detail.eventName`` (:class:`DetectorIndex`), so an event pays only for the detectors that name it;
 - a CloudTrail API call updates the AI inventory (:func:`aidr.inventory.learn_from`), so every detector sees
-  the roles, buckets and Lambdas learned from this event and the ones before it.
+  the roles, buckets and Lambdas learned from this event and the ones before it, and a Bedrock runtime call
+  leaves its caller (IP, user agent, key) under its request id for the invocation-log findings
+  (:mod:`aidr.detectors.bedrock.request_index`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .config import AidrConfig
+from .detectors.bedrock.request_index import remember as remember_request
 from .detectors.context import DetectContext
 from .detectors.registry import Detector, detectors_for
 from .findings.model import Finding
@@ -124,8 +127,11 @@ class Engine:
             self.ctx.fallback_time = t
         detail = event.get("detail")
         if event.get("detail-type") == CLOUDTRAIL_API_CALL and isinstance(detail, dict):
-            # Learn before detecting: the inventory facts this event brings are visible to every detector.
-            learn_from(ApiCall(detail), self.ctx)
+            # Learn before detecting: the inventory facts this event brings are visible to every detector, and
+            # a Bedrock runtime call's caller is kept for the invocation-log findings of the same request.
+            call = ApiCall(detail)
+            learn_from(call, self.ctx)
+            remember_request(call, self.ctx)
         out: list[Finding] = []
         for d in self.index.candidates(event):
             if not d.wants(event):

@@ -12,7 +12,6 @@ from ...state.base import Member
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import detector
-from . import request_index
 from ._llmjacking import (
     GRANT_CALLS,
     INVOKE_CALLS,
@@ -95,8 +94,6 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     - A developer enabling and trying a new model from the CLI with access keys in one day.
     """
     call = ApiCall(event["detail"])
-    # Every runtime call reaches this detector: keep its caller for the invocation-log findings (issue 3).
-    request_index.remember(call, ctx)
     stage = stage_of(call)
     if stage is None or call.from_console or is_aws_service(call) or is_trusted(ctx, call):
         return

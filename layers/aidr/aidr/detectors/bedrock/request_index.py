@@ -6,8 +6,8 @@ three, and its ``requestID`` is the invocation log's ``requestId``. :func:`remem
 for :data:`TTL_SECONDS` (both records are delivered within minutes of the call, in either order); the
 invocation-log detectors ask :func:`caller` when they build a finding.
 
-Not a detector: it emits nothing. :mod:`aidr.detectors.bedrock.llmjacking_chain`, the one detector routed every
-runtime call (failed ones too), calls :func:`remember` first thing.
+Not a detector: it emits nothing. :class:`aidr.engine.Engine` calls :func:`remember` on every routed CloudTrail
+API call before any detector runs (beside the inventory), so it does not depend on a detector wanting the event.
 
 Examples
 --------
