@@ -7,12 +7,11 @@ category adds a combination bonus; wording that frames the text as *about* attac
 articles, training) subtracts. Severity thresholds live with the detector.
 
 Text is lower-cased before matching; a space in a pattern matches any whitespace run, and repetitions of
-words are bounded (linear time; see ``tests/unit/scan``). Each pattern is guarded by cheap substring
-triggers and starts with a literal where it can (the regex engine then searches for it at memchr speed), so
-most prompts never run most patterns. A pattern that starts with an alternation of words would make the regex
-engine try it at every position (hundreds of microseconds on a few KB): its rule lists those words as
-``starts``, and the pattern is only tried, anchored, where one of them occurs (``str.find``), which finds
-exactly what ``finditer`` would.
+words are bounded (linear time; see ``tests/unit/scan``). Each rule names the literals every match contains
+(its gate); one Aho-Corasick pass finds which of all the rules' literals occur, so most prompts run no pattern
+at all. A pattern that starts with an alternation of words would make the regex engine try it at every
+position (hundreds of microseconds on a few KB): its rule lists those words as ``starts``, and the pattern is
+only tried, anchored, where one of them occurs (``str.find``), which finds exactly what ``finditer`` would.
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from ahocorasick_rs import AhoCorasick, Implementation
 
 # Zero-width characters attackers insert to split trigger words ("ig\u200bnore").
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -56,12 +57,17 @@ class InjectionScore:
 class _Rule:
     category: str
     weight: int
+    # Literals of the lower-cased text a match always contains at least one of. A rule runs only when one is
+    # present; when ``pattern`` is None the triggers are the phrases themselves.
     triggers: tuple[str, ...]
-    pattern: re.Pattern[str] | None = None  # None: the triggers are the phrases themselves
+    pattern: re.Pattern[str] | None = None
     # Literals every match of ``pattern`` begins with (see the module docstring); empty: use finditer.
     starts: tuple[str, ...] = ()
     # Characters every match contains, all of them: a one-character test (memchr) before anything else.
     requires: str = ""
+    # Further groups of literals a match contains one of each (besides a trigger): rules on common words run
+    # only when the rarer words they need are there too.
+    also: tuple[tuple[str, ...], ...] = ()
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -79,51 +85,62 @@ _ORDERS = (
     r"(?:instructions?|prompts?|rules|directions|directives|guidelines|guardrails|constraints|policies|context"
     r"|programming|messages?)"
 )
+# A literal of each word _ORDERS (and the "your ..." alternative) can end an override with.
+_ORDER_WORDS = ("instruction", "prompt", "rules", "direction", "directive", "guideline", "guardrail",
+                "constraint", "policies", "context", "programming", "message", "restriction", "training")
 _SECRET_PROMPT = (
     r"(?:system prompt|system message|initial prompt|hidden prompt|original prompt|pre-?prompt"
     r"|developer (?:message|prompt)|(?:initial|hidden|original|system|secret|internal) instructions"
-    r"|instructions (?:you were|you've been|you have been) given|(?:instructions|text|words|everything) above)"
+    r"|instructions (?:you were|you've been|you have been) given)"
 )
+_REVEAL = (
+    r"(?:reveal|print|show|display|output|repeat|recite|dump|leak|tell me|give me|share|write out|spell out)"
+    r"(?: (?:me|us|all|the|your|its|exact|full|entire|verbatim|complete|original|hidden|secret|initial"
+    r"|internal|raw|whole)){0,4}"
+)
+_REVEAL_STARTS = ("reveal", "print", "show", "display", "output", "repeat", "recite", "dump", "leak", "tell", "give",
+                  "share", "write", "spell")
 _LIMITS = r"(?:restrictions|filters|limitations|censorship|guidelines|rules|morals|ethics|safety)"
 _EXFIL_OBJECTS = (
     r"(?:conversation(?: history)?|chat(?: history| logs?)?|data|credentials|secrets|api keys?|tokens?"
     r"|passwords?|system prompt|context|messages?|history)"
 )
+_EXFIL_VERBS = ("send", "post", "upload", "exfiltrate", "forward", "transmit", "leak")
+_TLDS = ("com", "net", "org", "io", "xyz", "ru", "cn", "site", "top")
 
-# Triggers are substrings of the lower-cased text that every match contains: a rule's pattern only runs when
-# one is present (a substring test is far cheaper than a regular expression over the whole text).
 RULES: tuple[_Rule, ...] = (
     _Rule("override", 3, ("ignore", "disregard", "forget", "override", "bypass"), _rx(
         r"(?:ignore|disregard|forget|override|bypass)(?: (?:all|any|every|of|the|your|my|these|those"
         rf"|everything|about)){{0,3}} (?:{_QUALIFIER} ){{1,2}}(?:[a-z]+ )?{_ORDERS}\b"
         r"|(?:ignore|disregard|forget|override|bypass) (?:all |any )?(?:of )?your (?:instructions|rules"
         r"|guidelines|programming|guardrails|restrictions|constraints|system prompt|training)\b"),
-        starts=("ignore", "disregard", "forget", "override", "bypass")),
+        starts=("ignore", "disregard", "forget", "override", "bypass"), also=(_ORDER_WORDS,)),
     _Rule("override", 3, ("instructions",), _rx(r"(?:new|updated|revised|real) (?:system )?instructions ?:"),
           starts=("new", "updated", "revised", "real"), requires=":"),
-    _Rule("override", 3, ("from",), _rx(r"from now on,? you (?:are|will|must|shall)\b")),
-    _Rule("override", 3, ("your",), _rx(
+    _Rule("override", 3, ("now",), _rx(r"from now on,? you (?:are|will|must|shall)\b")),
+    _Rule("override", 3, ("task", "instructions", "purpose", "goal", "role"), _rx(
         r"your (?:new|real|true) (?:task|instructions|purpose|goal|role) (?:is|are)\b")),
-    _Rule("extraction", 3, ("prompt", "instructions", "message", "above"), _rx(
-        r"(?:reveal|print|show|display|output|repeat|recite|dump|leak|tell me|give me|share|write out|spell out)"
-        r"(?: (?:me|us|all|the|your|its|exact|full|entire|verbatim|complete|original|hidden|secret|initial"
-        rf"|internal|raw|whole)){{0,4}} {_SECRET_PROMPT}\b"
-        r"|what (?:is|are|was|were) your (?:system prompt|initial instructions|original instructions"
-        r"|hidden instructions|instructions|rules)\b"),
-        starts=("reveal", "print", "show", "display", "output", "repeat", "recite", "dump", "leak", "tell", "give",
-                "share", "write", "spell", "what")),
+    _Rule("extraction", 3, ("prompt", "message", "instructions"), _rx(rf"{_REVEAL} {_SECRET_PROMPT}\b"),
+          starts=_REVEAL_STARTS),
+    _Rule("extraction", 3, ("above",), _rx(rf"{_REVEAL} (?:instructions|text|words|everything) above\b"),
+          starts=_REVEAL_STARTS, also=(("instructions", "text", "words", "everything"),)),
+    _Rule("extraction", 3, ("prompt", "instructions", "rules"), _rx(
+        r"what (?:is|are|was|were) your (?:system prompt|initial instructions|original instructions"
+        r"|hidden instructions|instructions|rules)\b")),
     _Rule("extraction", 2, ("repeat",), _rx(r"repeat (?:the |all )?(?:words|text|everything) (?:above|before)\b")),
     _Rule("extraction", 2, ("starting",), _rx(r"starting with [\"']?you are\b")),
     _Rule("jailbreak", 3, ("anything", "mode", "character"), _rx(
         r"(?:do anything now|developer mode (?:enabled|on|activated)|jailbr(?:oken|eak) mode|dan mode|evil mode"
         r"|god mode|opposite mode|stay in character|unfiltered mode)\b"),
         starts=("do", "developer", "jailbr", "dan", "evil", "god", "opposite", "stay", "unfiltered")),
-    _Rule("jailbreak", 3, ("you", "act", "pretend", "role", "become", "simulate"), _rx(
+    _Rule("jailbreak", 3, ("dan", "unfiltered", "uncensored", "unrestricted", "unaligned", "amoral", "evil",
+                           "unethical", "jailbroken", "rogue"), _rx(
         r"(?:you are|you're|act as|acting as|pretend (?:to be|you are|you're)|role-?play as|become|simulate)"
         r" (?:a |an |now )?(?:dan|unfiltered|uncensored|unrestricted|unaligned|amoral|evil|unethical|jailbroken"
         r"|rogue)\b"),
         starts=("you", "act", "pretend", "role", "become", "simulate")),
-    _Rule("jailbreak", 1, ("no", "free", "without"), _rx(
+    _Rule("jailbreak", 1, ("restrictions", "filters", "limitations", "censorship", "guidelines", "rules", "morals",
+                           "ethics", "safety"), _rx(
         rf"(?:not bound by|no longer bound by|free (?:from|of)|without)(?: any| your)? {_LIMITS}\b"),
         starts=("no", "free", "without")),
     _Rule("tool_exec", 2, ("curl", "wget"), _rx(r"(?:curl|wget)\b[^|;]{0,120}?https?://"),
@@ -131,7 +148,7 @@ RULES: tuple[_Rule, ...] = (
     _Rule("tool_exec", 2, ("|",), _rx(r"\|\s?(?:ba|z)?sh\b")),
     _Rule("tool_exec", 2, ("bash",), _rx(r"bash -i\b")),
     _Rule("tool_exec", 2, ("/dev/tcp/", "mkfifo", "invoke-expression", "os.system(", "__import__(")),
-    _Rule("tool_exec", 2, ("-e",), _rx(r"n(?:c|cat) (?:-[a-z]{1,4} ){0,3}-e\b")),
+    _Rule("tool_exec", 2, ("-e",), _rx(r"n(?:c|cat) (?:-[a-z]{1,4} ){0,3}-e\b"), starts=("nc",)),
     _Rule("tool_exec", 2, ("-rf",), _rx(r"rm -rf /")),
     _Rule("tool_exec", 2, ("powershell",), _rx(r"powershell(?:\.exe)? -(?:e|enc|encodedcommand)\b")),
     _Rule("tool_exec", 2, ("subprocess.",), _rx(r"subprocess\.(?:run|popen|call)\b")),
@@ -141,10 +158,10 @@ RULES: tuple[_Rule, ...] = (
     _Rule("imds", 4, ("169.254.169.254", "fd00:ec2::254", "/latest/meta-data", "/latest/api/token",
                       "/latest/user-data", "169.254.170.2", "x-aws-ec2-metadata-token", "iam/security-credentials")),
     _Rule("exfiltration", 3, ("](",), _rx(r"!\[[^\]]{0,100}\]\(https?://[^)\s]{1,300}[?&][a-z0-9_]{1,30}=")),
-    _Rule("exfiltration", 3, ("send", "post", "upload", "exfiltrate", "forward", "transmit", "leak"), _rx(
+    _Rule("exfiltration", 3, _EXFIL_VERBS, _rx(
         rf"(?:send|post|upload|exfiltrate|forward|transmit|leak)(?: (?:all|the|your|this|every|any|my)){{0,3}}"
-        rf" {_EXFIL_OBJECTS} to (?:https?://|[a-z0-9-]{{1,60}}\.(?:com|net|org|io|xyz|ru|cn|site|top)\b)"),
-        starts=("send", "post", "upload", "exfiltrate", "forward", "transmit", "leak")),
+        rf" {_EXFIL_OBJECTS} to (?:https?://|[a-z0-9-]{{1,60}}\.(?:{'|'.join(_TLDS)})\b)"),
+        starts=_EXFIL_VERBS, also=(("http", *(f".{t}" for t in _TLDS)),)),
     _Rule("delimiter", 2, ("<|im_start|>", "<|im_end|>", "<|system|>", "<|endoftext|>", "[/inst]", "<</sys>>",
                            "<<sys>>", "</system>")),
     _Rule("obfuscation", 2, ("decode", "decipher", "deobfuscate", "rot13", "reverse", "translate"), _rx(
@@ -152,6 +169,15 @@ RULES: tuple[_Rule, ...] = (
         r"[^.]{0,60}?\b(?:and|then) (?:follow|execute|run|do|obey|perform|act on)\b"),
         starts=("decode", "decipher", "deobfuscate", "translate", "rot13", "reverse")),
 )
+
+# Every literal a rule's gate names, found in one pass over the text (Aho-Corasick: one automaton for all of
+# them instead of a substring search per literal); then only the rules one of whose triggers occurs are looked at.
+_LITERALS = sorted({lit for rule in RULES for group in (rule.triggers, *rule.also) for lit in group})
+_AUTOMATON = AhoCorasick(_LITERALS, implementation=Implementation.DFA)  # the fastest to search; small here
+_RULES_BY_TRIGGER: dict[str, tuple[int, ...]] = {
+    lit: tuple(i for i, rule in enumerate(RULES) if lit in rule.triggers) for rule in RULES for lit in rule.triggers
+}
+
 
 _BENIGN = _rx(
     r"\bhow (?:do|can|should|to|would) (?:i |we |you )?(?:detect|prevent|defend|protect|mitigate|stop|block|test"
@@ -182,36 +208,25 @@ def _clip(phrase: str) -> str:
     return phrase if len(phrase) <= MAX_PHRASE_CHARS else phrase[: MAX_PHRASE_CHARS - 1] + "…"
 
 
-# Characters from rarest to commonest in prompts (rare punctuation, rare letters, then the rest). A literal can
-# only occur where its rarest character does, and a one-character test runs at memchr speed: most literals are
-# ruled out without scanning for them.
-_RARITY = "<>|[]{}\\^~`@#$%&*=+!?;\"'zqxjkv/:()_-0123456789bpygfwmucldrhsnioate.,\n\t "
+def present_literals(text: str) -> frozenset[str]:
+    """The rules' gate literals that occur in ``text`` (already :func:`normalise`\\ d), in one pass."""
+    try:
+        return frozenset(_AUTOMATON.find_matches_as_strings(text, overlapping=True))
+    except UnicodeEncodeError:  # lone surrogates (never from JSON): test each literal instead
+        return frozenset(lit for lit in _LITERALS if lit in text)
 
 
-def _gate(literal: str) -> str:
-    return min(literal, key=lambda c: _RARITY.find(c) % (len(_RARITY) + 1))
-
-
-_GATES: dict[str, str] = {}
-
-
-def _occurs(literal: str, text: str) -> bool:
-    gate = _GATES.get(literal)
-    if gate is None:
-        gate = _GATES[literal] = _gate(literal)
-    return gate in text and literal in text
-
-
-def _anchored(rule: _Rule, text: str) -> Iterator[re.Match[str]]:
+def _anchored(rule: _Rule, text: str, present: frozenset[str]) -> Iterator[re.Match[str]]:
     """What ``rule.pattern.finditer(text)`` yields, trying the pattern only where one of ``rule.starts`` occurs.
 
     Every match begins with one of those literals, so no other position can start one; skipping positions
-    inside the previous match keeps finditer's non-overlapping semantics.
+    inside the previous match keeps finditer's non-overlapping semantics. A start the automaton looks for
+    and did not find (``present``) is not searched again.
     """
     assert rule.pattern is not None
     positions: set[int] = set()
     for lit in rule.starts:
-        if not _occurs(lit, text):
+        if lit in _RULES_BY_TRIGGER and lit not in present:
             continue
         i = text.find(lit)
         while i != -1:
@@ -231,19 +246,21 @@ def _anchored(rule: _Rule, text: str) -> Iterator[re.Match[str]]:
 def find_signals(text: str) -> list[Signal]:
     """Signals in ``text`` (already :func:`normalise`\\ d), without the encoded-payload pass."""
     found: list[Signal] = []
-    for rule in RULES:
+    present = present_literals(text)
+    if not present:
+        return found
+    candidates = sorted({i for lit in present for i in _RULES_BY_TRIGGER.get(lit, ())})
+    for i in candidates:
+        rule = RULES[i]
+        if rule.also and any(present.isdisjoint(group) for group in rule.also):
+            continue
         if rule.requires and not all(c in text for c in rule.requires):
             continue
-        if rule.starts != rule.triggers:  # when they are the same words, looking for starts is the test
-            present = [t for t in rule.triggers if _occurs(t, text)]
-            if not present:
-                continue
-            if rule.pattern is None:
-                found += [Signal(rule.category, t, rule.weight) for t in present]
-                continue
-        assert rule.pattern is not None
+        if rule.pattern is None:
+            found += [Signal(rule.category, t, rule.weight) for t in rule.triggers if t in present]
+            continue
         seen: set[str] = set()
-        for m in _anchored(rule, text) if rule.starts else rule.pattern.finditer(text):
+        for m in _anchored(rule, text, present) if rule.starts else rule.pattern.finditer(text):
             # Patterns start without \b (it would cost them the fast literal-prefix search): check here.
             if m.start() and text[m.start() - 1].isalnum():
                 continue
