@@ -42,6 +42,19 @@ def _literals(spec: Any) -> list[str] | None:
     return None
 
 
+def _decided_by_key(pattern: dict[str, Any]) -> bool:
+    """True when the index key alone decides the pattern: it tests nothing but literal source, detail-type and
+    detail.eventName values."""
+    detail = pattern.get("detail")
+    names_only = detail is None or (
+        isinstance(detail, dict) and detail.keys() == {"eventName"} and _literals(detail["eventName"]) is not None)
+    return (
+        names_only
+        and pattern.keys() <= {"source", "detail-type", "detail"}
+        and all(_literals(pattern[k]) is not None for k in pattern.keys() & {"source", "detail-type"})
+    )
+
+
 def _pattern_keys(pattern: dict[str, Any]) -> list[Key]:
     """Index keys under which a pattern can match: the cross product of its literal fields, wildcards elsewhere."""
     detail = pattern.get("detail")
@@ -58,7 +71,9 @@ class DetectorIndex:
     """Detectors indexed by (source, detail-type, eventName); lookups are memoised per key.
 
     The index only narrows: a detector whose patterns could match an event is always a candidate, and
-    :meth:`Detector.wants` still decides. Candidates keep the order of the detectors given.
+    :meth:`Detector.wants` still decides, unless every pattern of the detector tests only the indexed fields
+    with literals (then being a candidate under a string key is the match). Candidates keep the order of the
+    detectors given, each with whether ``wants`` must still be asked.
 
     Examples
     --------
@@ -75,14 +90,18 @@ class DetectorIndex:
             for p in d.meta.events:
                 for k in _pattern_keys(p):
                     self._keyed.setdefault(k, set()).add(i)
-        self._memo: dict[tuple[Any, Any, Any], list[Detector]] = {}
+        self._decided = [bool(d.meta.events) and all(_decided_by_key(p) for p in d.meta.events)
+                         for d in self.detectors]
+        self._all = [(d, True) for d in self.detectors]
+        self._memo: dict[tuple[Any, Any, Any], list[tuple[Detector, bool]]] = {}
 
-    def candidates(self, event: dict[str, Any]) -> list[Detector]:
+    def candidates(self, event: dict[str, Any]) -> list[tuple[Detector, bool]]:
+        """The detectors that may match ``event``, each with whether :meth:`Detector.wants` must still decide."""
         detail = event.get("detail")
         name = detail.get("eventName") if isinstance(detail, dict) else None
         key = (event.get("source"), event.get("detail-type"), name)
         if not all(v is None or isinstance(v, str) for v in key):
-            return self.detectors  # arrays or numbers are matched element-wise by EventBridge: no lookup
+            return self._all  # arrays or numbers are matched element-wise by EventBridge: no lookup
         found = self._memo.get(key)
         if found is None:
             s, t, n = key
@@ -91,7 +110,7 @@ class DetectorIndex:
                 for kt in {t, _ANY}:
                     for kn in {n, _ANY}:
                         ids |= self._keyed.get((ks, kt, kn), set())
-            found = self._memo[key] = [self.detectors[i] for i in sorted(ids)]
+            found = self._memo[key] = [(self.detectors[i], not self._decided[i]) for i in sorted(ids)]
         return found
 
 
@@ -133,8 +152,8 @@ class Engine:
             learn_from(call, self.ctx)
             remember_request(call, self.ctx)
         out: list[Finding] = []
-        for d in self.index.candidates(event):
-            if not d.wants(event):
+        for d, check in self.index.candidates(event):
+            if check and not d.wants(event):
                 continue
             try:
                 out.extend(d.fn(event, self.ctx))
