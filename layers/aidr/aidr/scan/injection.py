@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ahocorasick_rs import AhoCorasick, Implementation
+from .literals import LiteralSet
 
 # Zero-width characters attackers insert to split trigger words ("ig\u200bnore").
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -172,8 +172,7 @@ RULES: tuple[_Rule, ...] = (
 
 # Every literal a rule's gate names, found in one pass over the text (Aho-Corasick: one automaton for all of
 # them instead of a substring search per literal); then only the rules one of whose triggers occurs are looked at.
-_LITERALS = sorted({lit for rule in RULES for group in (rule.triggers, *rule.also) for lit in group})
-_AUTOMATON = AhoCorasick(_LITERALS, implementation=Implementation.DFA)  # the fastest to search; small here
+_GATE = LiteralSet(lit for rule in RULES for group in (rule.triggers, *rule.also) for lit in group)
 _RULES_BY_TRIGGER: dict[str, tuple[int, ...]] = {
     lit: tuple(i for i, rule in enumerate(RULES) if lit in rule.triggers) for rule in RULES for lit in rule.triggers
 }
@@ -208,14 +207,6 @@ def _clip(phrase: str) -> str:
     return phrase if len(phrase) <= MAX_PHRASE_CHARS else phrase[: MAX_PHRASE_CHARS - 1] + "…"
 
 
-def present_literals(text: str) -> frozenset[str]:
-    """The rules' gate literals that occur in ``text`` (already :func:`normalise`\\ d), in one pass."""
-    try:
-        return frozenset(_AUTOMATON.find_matches_as_strings(text, overlapping=True))
-    except UnicodeEncodeError:  # lone surrogates (never from JSON): test each literal instead
-        return frozenset(lit for lit in _LITERALS if lit in text)
-
-
 def _anchored(rule: _Rule, text: str, present: frozenset[str]) -> Iterator[re.Match[str]]:
     """What ``rule.pattern.finditer(text)`` yields, trying the pattern only where one of ``rule.starts`` occurs.
 
@@ -226,7 +217,7 @@ def _anchored(rule: _Rule, text: str, present: frozenset[str]) -> Iterator[re.Ma
     assert rule.pattern is not None
     positions: set[int] = set()
     for lit in rule.starts:
-        if lit in _RULES_BY_TRIGGER and lit not in present:
+        if lit in _GATE and lit not in present:
             continue
         i = text.find(lit)
         while i != -1:
@@ -246,7 +237,7 @@ def _anchored(rule: _Rule, text: str, present: frozenset[str]) -> Iterator[re.Ma
 def find_signals(text: str) -> list[Signal]:
     """Signals in ``text`` (already :func:`normalise`\\ d), without the encoded-payload pass."""
     found: list[Signal] = []
-    present = present_literals(text)
+    present = _GATE.present(text)
     if not present:
         return found
     candidates = sorted({i for lit in present for i in _RULES_BY_TRIGGER.get(lit, ())})
