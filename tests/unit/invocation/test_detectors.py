@@ -158,7 +158,7 @@ def test_concurrent_writers_retry_and_then_fail_loudly() -> None:
             return super().put(key, value, expected_version, ttl_seconds)
 
     inv = parse_invocation(converse(tokens=(1000, 10)))
-    assert model_abuse._record(Racy(3), "k", 3600, inv, 0.01)["3600"][0] == 1010
+    assert model_abuse._record(Racy(3), "k", 3600, inv, 0.01)[0].tokens == 1010
     with pytest.raises(RuntimeError, match="concurrent updates lost"):
         model_abuse._record(Racy(100), "k", 3600, inv, 0.01)
 
@@ -166,8 +166,44 @@ def test_concurrent_writers_retry_and_then_fail_loudly() -> None:
 def test_history_is_pruned_to_its_horizon() -> None:
     state, inv = MemoryState(), parse_invocation(converse(tokens=(10, 1)))
     model_abuse._record(state, "k", 0, inv, 0.0)
-    buckets = model_abuse._record(state, "k", (model_abuse.HISTORY_HOURS + 1) * 3600, inv, 0.0)
-    assert list(buckets) == [str((model_abuse.HISTORY_HOURS + 1) * 3600)]
+    model_abuse._record(state, "k", 3600, inv, 0.0)
+    assert list(state.get(model_abuse.usage_key("k"))[0]["h"]) == ["0"]
+    later = (model_abuse.HISTORY_HOURS + 2) * 3600
+    model_abuse._record(state, "k", later, inv, 0.0)
+    assert list(state.get(model_abuse.usage_key("k"))[0]["h"]) == []  # 0 and 3600 fell behind the horizon
+
+
+def _true_history(totals: dict[int, list[float]], hour: int) -> list[model_abuse.Hour]:
+    return [model_abuse.Hour(int(t[0]), float(t[1]), int(t[2])) for h, t in sorted(totals.items()) if h < hour]
+
+
+def test_baseline_of_an_hour_is_the_history_of_the_hours_before_it() -> None:
+    import random
+
+    rng, state, totals = random.Random(5), MemoryState(), {}
+    for hour in [h * 3600 for h in range(60)]:
+        for i in range(rng.randint(1, 4)):
+            inv = parse_invocation(converse(tokens=(rng.randint(100, 5000), i)))
+            current, base = model_abuse._record(state, "k", hour, inv, 0.001 * i)
+            t = totals.setdefault(hour, [0, 0.0, 0])
+            totals[hour] = [t[0] + inv.total_tokens, round(t[1] + 0.001 * i, 6), t[2] + 1]
+            assert (current.tokens, current.calls) == (totals[hour][0], totals[hour][2])
+            assert base == model_abuse.baseline(_true_history(totals, hour))
+    assert base.hours >= model_abuse.MIN_BASELINE_HOURS  # a mature baseline was compared too
+
+
+def test_late_records_reach_the_history_and_each_record_writes_only_its_hour() -> None:
+    state, inv = MemoryState(), parse_invocation(converse(tokens=(100, 0)))
+    model_abuse._record(state, "k", 0, inv, 0.0)
+    model_abuse._record(state, "k", 3600, inv, 0.0)  # hour 1 opens: hour 0 is folded
+    history_version = state.get(model_abuse.usage_key("k"))[1]
+    model_abuse._record(state, "k", 0, inv, 0.0)  # a late record of hour 0
+    model_abuse._record(state, "k", 3600, inv, 0.0)
+    assert state.get(model_abuse.usage_key("k"))[1] == history_version  # hour items only, no history write
+    _, base = model_abuse._record(state, "k", 7200, inv, 0.0)  # hour 2 opens and folds hours 0 and 1 again
+    two = [2 * inv.total_tokens, 0.0, 2]
+    assert state.get(model_abuse.usage_key("k"))[0]["h"] == {"0": two, "3600": two}
+    assert base.hours == 2
 
 
 def test_pricing_uses_the_longest_prefix_and_a_default() -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from ...findings.model import Finding
 from ...normalize.invocation import Invocation
 from ...state.base import StateStore
-from ..context import DetectContext, window_start
+from ..context import DetectContext
 from ..registry import detector
 from .common import DAY, FUNCTION, HOUR, INVOCATION_EVENTS, event_ts, read, record_member, subject, summary
 from .pricing import estimated_cost
@@ -37,34 +37,89 @@ class Hour:
     calls: int
 
 
-def _record(state: StateStore, key: str, hour: int, inv: Invocation, cost: float) -> dict[str, list[float]]:
-    """Add the invocation to its hourly bucket (conditional put: concurrent writers retry) and return them all."""
+@dataclass(frozen=True)
+class Baseline:
+    """Robust statistics of an identity's active hours before the one being judged."""
+
+    hours: int
+    median_tokens: float = 0.0
+    mad_tokens: float = 0.0
+    median_cost: float = 0.0
+    mad_cost: float = 0.0
+
+
+def baseline(history: list[Hour]) -> Baseline:
+    if len(history) < MIN_BASELINE_HOURS:
+        return Baseline(len(history))
+    med_t = statistics.median(h.tokens for h in history)
+    med_c = statistics.median(h.cost for h in history)
+    return Baseline(len(history), med_t, statistics.median(abs(h.tokens - med_t) for h in history),
+                    med_c, statistics.median(abs(h.cost - med_c) for h in history))
+
+
+# Records of an hour update that hour's own small item; the history (one bucket per active hour) is written
+# once per identity and hour, when an hour opens. An hour stays open, and is folded into the history again at
+# each opening, for this long after it: records arriving a little late still reach the baseline.
+REFOLD_HOURS = 3
+
+
+def usage_key(ident: str, hour: int | None = None) -> str:
+    """The state key of an identity's hourly history, or of one hour's running totals."""
+    return f"invocation:usage:{ident}" if hour is None else f"invocation:usage:{ident}:{hour}"
+
+
+def _open_hour(state: StateStore, ident: str, hour: int) -> Baseline:
+    """Fold the open hours before ``hour`` into the identity's history, open ``hour``, and return its baseline.
+
+    Folding copies an hour's totals (it does not add them), so folding one twice is harmless.
+    """
+    for _ in range(PUT_RETRIES):
+        value, version = state.get(usage_key(ident))
+        value = value or {}
+        buckets: dict[str, list[float]] = dict(value.get("h", {}))
+        still_open = {hour}
+        for h in value.get("open", []):
+            if h < hour:
+                item, _ = state.get(usage_key(ident, h))
+                if item and isinstance(item.get("u"), list):
+                    buckets[str(h)] = item["u"]
+            if h >= hour - REFOLD_HOURS * HOUR:
+                still_open.add(h)
+        newest = max(hour, *(int(k) for k in buckets)) if buckets else hour
+        buckets = {k: b for k, b in buckets.items() if int(k) > newest - HISTORY_HOURS * HOUR}
+        if state.put(usage_key(ident), {"h": buckets, "open": sorted(still_open)}, version,
+                     ttl_seconds=(HISTORY_HOURS + 24) * HOUR):
+            return baseline([Hour(int(b[0]), float(b[1]), int(b[2])) for k, b in buckets.items() if int(k) < hour])
+    raise RuntimeError(f"state {usage_key(ident)}: {PUT_RETRIES} concurrent updates lost; retry the event")
+
+
+def _record(state: StateStore, ident: str, hour: int, inv: Invocation, cost: float) -> tuple[Hour, Baseline]:
+    """Add the invocation to its hour (conditional put: concurrent writers retry); return that hour so far and
+    the baseline of the hours before it, fixed when the hour opened (its first record)."""
+    key = usage_key(ident, hour)
     for _ in range(PUT_RETRIES):
         value, version = state.get(key)
-        buckets: dict[str, list[float]] = dict((value or {}).get("h", {}))
-        tokens, spent, calls = buckets.get(str(hour), [0, 0.0, 0])
-        buckets[str(hour)] = [tokens + inv.total_tokens, round(spent + cost, 6), calls + 1]
-        newest = max(int(h) for h in buckets)
-        buckets = {h: b for h, b in buckets.items() if int(h) > newest - HISTORY_HOURS * HOUR}
-        if state.put(key, {"h": buckets}, version, ttl_seconds=(HISTORY_HOURS + 24) * HOUR):
-            return buckets
+        if not value or not isinstance(value.get("u"), list) or not isinstance(value.get("b"), list):
+            value = {"u": [0, 0.0, 0], "b": list(astuple(_open_hour(state, ident, hour)))}
+        tokens, spent, calls = value["u"]
+        value["u"] = [tokens + inv.total_tokens, round(spent + cost, 6), calls + 1]
+        if state.put(key, value, version, ttl_seconds=(REFOLD_HOURS + 24) * HOUR):
+            return Hour(*value["u"]), Baseline(*value["b"])
     raise RuntimeError(f"state {key}: {PUT_RETRIES} concurrent updates lost; retry the event")
 
 
-def judge(current: Hour, history: list[Hour]) -> tuple[str | None, dict[str, Any]]:
+def judge(current: Hour, history: list[Hour] | Baseline) -> tuple[str | None, dict[str, Any]]:
     """Severity (None: normal) and the facts behind it."""
-    if len(history) < MIN_BASELINE_HOURS:
-        facts: dict[str, Any] = {"rule": "young baseline", "baseline_hours": len(history)}
+    base = history if isinstance(history, Baseline) else baseline(history)
+    if base.hours < MIN_BASELINE_HOURS:
+        facts: dict[str, Any] = {"rule": "young baseline", "baseline_hours": base.hours}
         if current.tokens >= YOUNG_TOKENS[1] or current.cost >= YOUNG_COST[1]:
             return "high", facts
         if current.tokens >= YOUNG_TOKENS[0] or current.cost >= YOUNG_COST[0]:
             return "medium", facts
         return None, facts
-    med_t = statistics.median(h.tokens for h in history)
-    med_c = statistics.median(h.cost for h in history)
-    mad_t = statistics.median(abs(h.tokens - med_t) for h in history)
-    mad_c = statistics.median(abs(h.cost - med_c) for h in history)
-    facts = {"rule": "baseline", "baseline_hours": len(history), "median_tokens_per_hour": med_t,
+    med_t, mad_t, med_c, mad_c = base.median_tokens, base.mad_tokens, base.median_cost, base.mad_cost
+    facts = {"rule": "baseline", "baseline_hours": base.hours, "median_tokens_per_hour": med_t,
              "mad_tokens": mad_t, "median_cost_per_hour_usd": round(med_c, 4)}
 
     def over(value: float, med: float, mad: float, floor: float, multiple: float) -> bool:
@@ -89,7 +144,8 @@ def judge(current: Hour, history: list[Hour]) -> tuple[str | None, dict[str, Any
     function=FUNCTION,
     events=INVOCATION_EVENTS,
     description=(
-        "Tokens and estimated cost per identity are kept in hourly buckets (14 days, in state). An hour far above "
+        "Tokens and estimated cost per identity are kept in hourly buckets (14 days, in state; each record updates "
+        "only its hour's small item). An hour far above "
         "the identity's own median (median + 10 scaled MADs, at least 10x the median and above a floor; 50x is "
         f"high) fires. While fewer than {MIN_BASELINE_HOURS} active hours are known, fixed limits apply "
         f"({YOUNG_TOKENS[0]:,} tokens or ${YOUNG_COST[0]:.0f} an hour; {YOUNG_TOKENS[1]:,} or "
@@ -111,13 +167,10 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     if not ctx.state.first_time(f"invocation:usage-seen:{ident}", record_member(inv, ts), ts,
                                 ttl_seconds=2 * DAY):
         return
-    hour = window_start(ctx.when(inv.timestamp), HOUR)
+    hour = int(ts) - int(ts) % HOUR
     cost = estimated_cost(inv)
-    buckets = _record(ctx.state, f"invocation:usage:{ident}", hour, inv, cost)
-    cur = buckets[str(hour)]
-    current = Hour(int(cur[0]), float(cur[1]), int(cur[2]))
-    history = [Hour(int(b[0]), float(b[1]), int(b[2])) for h, b in buckets.items() if int(h) < hour]
-    severity, facts = judge(current, history)
+    current, base = _record(ctx.state, ident, hour, inv, cost)
+    severity, facts = judge(current, base)
     if severity is None:
         return
     meta = detect.meta  # type: ignore[attr-defined]

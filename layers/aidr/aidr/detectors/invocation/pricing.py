@@ -7,6 +7,8 @@ mid-range default so an attacker cannot hide spend behind an unlisted model.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ...normalize.invocation import Invocation
 
 PRICES: dict[str, tuple[float, float]] = {
@@ -48,6 +50,7 @@ CACHE_WRITE_FACTOR = 1.25
 _BY_LENGTH = sorted(PRICES, key=len, reverse=True)
 
 
+@lru_cache(maxsize=1024)  # a few models, every record
 def price_of(model_id: str | None) -> tuple[float, float]:
     """(input, output) USD per million tokens.
 
