@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -84,9 +85,13 @@ class GuardrailAssessment:
         return self.intervened or bool(self.detected)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Invocation:
-    """A normalised invocation-log record. Absent values are None (counts) or empty (text)."""
+    """A normalised invocation-log record. Absent values are None (counts) or empty (text).
+
+    Read-only by convention, not frozen: a frozen dataclass sets each of these fields through
+    ``object.__setattr__``, which costs more than reading a small record, and one is made per log record.
+    """
 
     request_id: str | None
     operation: str | None
@@ -126,8 +131,8 @@ class Invocation:
 
     @property
     def total_tokens(self) -> int:
-        return sum(n or 0 for n in (self.input_tokens, self.output_tokens, self.cache_read_tokens,
-                                     self.cache_write_tokens))
+        return ((self.input_tokens or 0) + (self.output_tokens or 0) + (self.cache_read_tokens or 0)
+                + (self.cache_write_tokens or 0))
 
     @property
     def identity_key(self) -> str:
@@ -140,6 +145,7 @@ class Invocation:
         return not (self.input_offloaded or self.output_offloaded or self.input_missing or self.output_missing)
 
 
+@lru_cache(maxsize=4096)  # a few identities, every record
 def actor_key(arn: str | None) -> str:
     """``arn:aws:sts::1:assumed-role/R/s`` -> ``arn:aws:iam::1:role/R``; other ARNs unchanged.
 
@@ -238,7 +244,7 @@ def _json_text(v: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------ input side
-_MEDIA_KEYS = ("image", "document", "video", "audio")
+_MEDIA_KEYS = frozenset(("image", "document", "video", "audio"))
 
 
 def _block(block: Any, sink: _Text, acc: _Acc) -> None:
@@ -257,7 +263,7 @@ def _block(block: Any, sink: _Text, acc: _Acc) -> None:
         acc.guardrail_configured = True
         gc = _dict(block["guardContent"])
         sink.add(_dict(gc.get("text")).get("text"))
-    if any(k in block for k in _MEDIA_KEYS) or block.get("type") in _MEDIA_KEYS:
+    if not _MEDIA_KEYS.isdisjoint(block) or block.get("type") in _MEDIA_KEYS:
         acc.media += 1
     result = block.get("toolResult")  # Converse tool result: content list of text/json blocks
     if isinstance(result, dict):

@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Geographic scopes of system-defined cross-region inference profiles (the id's first dot-separated part).
 # No model provider uses one of these names, so a bare id starting with one is a profile id.
@@ -57,6 +58,11 @@ def parse_model_id(raw: str | None) -> ModelRef | None:
     """Classify a ``modelId``; None when it is absent or not a string."""
     if not isinstance(raw, str) or not raw.strip():
         return None
+    return _parse(raw)
+
+
+@lru_cache(maxsize=4096)  # an account calls a handful of models, every record names one
+def _parse(raw: str) -> ModelRef:
     value = raw.strip()
     if value.startswith("arn:"):
         parts = value.split(":", 5)
