@@ -163,7 +163,7 @@ def actor_key(arn: str | None) -> str:
 
 # --------------------------------------------------------------------------------------------- helpers
 def _str(v: Any) -> str | None:
-    return v if isinstance(v, str) and v else None
+    return v if v and isinstance(v, str) else None
 
 
 def _dict(v: Any) -> dict[str, Any]:
@@ -171,7 +171,9 @@ def _dict(v: Any) -> dict[str, Any]:
 
 
 def _int(v: Any) -> int | None:
-    if isinstance(v, bool):
+    if type(v) is int:  # the usual case, first (bool is a subclass of int, not int itself)
+        return v
+    if v is None or isinstance(v, bool):
         return None
     if isinstance(v, int):
         return v
@@ -301,6 +303,11 @@ def _messages(messages: Any, acc: _Acc) -> None:
         _content(m.get("content", m.get("message")), sink, acc)
 
 
+# Request keys other than messages and system that read_input_body looks at.
+_LEGACY_INPUT_KEYS = frozenset(("prompt", "inputText", "message", "query", "preamble", "chat_history", "texts",
+                                "guardrailConfig", "amazon-bedrock-guardrailConfig"))
+
+
 def read_input_body(body: Any, acc: _Acc) -> None:
     """Every request shape: Converse/Nova/Anthropic/OpenAI messages, legacy prompts, Titan, Cohere."""
     if isinstance(body, list):  # a batch of texts (embeddings)
@@ -311,6 +318,8 @@ def read_input_body(body: Any, acc: _Acc) -> None:
         return
     _messages(body.get("messages"), acc)
     _content(body.get("system"), acc.system, acc)
+    if _LEGACY_INPUT_KEYS.isdisjoint(body):
+        return  # messages and system only: Converse, Nova, Anthropic messages (most records)
     for key in ("prompt", "inputText", "message", "query"):  # legacy/Meta/Mistral/Titan/Cohere R
         acc.prompt.add(body.get(key))
     acc.system.add(body.get("preamble"))  # Cohere R
