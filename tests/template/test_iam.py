@@ -173,8 +173,20 @@ def test_generated_roles_attach_only_known_managed_policies(template: dict[str, 
 def test_detector_roles_add_only_their_dead_letter_queues(roles: dict[str, dict[str, Any]]) -> None:
     for fn, role in roles.items():
         if fn.startswith("Detect"):
-            inline = _inline(role)
+            inline = [s for s in _inline(role)
+                      if fn != "DetectInvocationFunction" or "Offloaded" not in s.get("Sid", "")]
             assert inline == _dead_letter_sends(inline) and len(inline) == 2, fn
+
+
+def test_invocation_detector_reads_only_offloaded_records(roles: dict[str, dict[str, Any]]) -> None:
+    """Oversize records come back from the offload bucket's aidr/offload/ prefix, decrypted through S3 only."""
+    extra = {s["Sid"]: s for s in _inline(roles["DetectInvocationFunction"]) if "Offloaded" in s.get("Sid", "")}
+    assert set(extra) == {"ReadOffloadedRecords", "DecryptOffloadedRecords"}
+    read, decrypt = extra["ReadOffloadedRecords"], extra["DecryptOffloadedRecords"]
+    assert read["Action"] == "s3:GetObject"
+    assert read["Resource"] == {"Fn::Sub": "${InvocationLogOffloadBucket.Arn}/aidr/offload/*"}
+    assert decrypt["Action"] == "kms:Decrypt" and ref(decrypt["Resource"]) == "EncryptionKey"
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
 
 
 def test_record_finding_role_stores_notifies_and_exports_only(roles: dict[str, dict[str, Any]]) -> None:

@@ -105,6 +105,7 @@ def run_detectors(
         return {**summary, "duplicate": True}
 
     try:
+        event = _with_offloaded_record(event, settings, clients, engine, metrics)
         findings = engine.process(event)
         time_left = getattr(context, "get_remaining_time_in_millis", None)
         put_events(
@@ -122,6 +123,26 @@ def run_detectors(
     count(metrics, "EventsProcessed")
     count_by(metrics, "FindingsEmitted", "category", Counter(f.category for f in findings), function_id)
     return {**summary, "findings": [f.id for f in findings]}
+
+
+def _with_offloaded_record(event: dict[str, Any], settings: Settings, clients: Clients, engine: Any,
+                           metrics: Any) -> dict[str, Any]:
+    """The event with the full record in place of a forwarder's offload pointer (see :mod:`aidr.logs.offload`)."""
+    from ..normalize.invocation import AIDR_OFFLOAD_KEY
+
+    if AIDR_OFFLOAD_KEY not in event["detail"]:
+        return event
+    from ..logs.offload import resolve_offloaded
+
+    detail, kept_because = resolve_offloaded(event["detail"], clients("s3"), settings.offload_bucket)
+    if kept_because:
+        # The metadata detectors still run on the pointer; the content ones cannot.
+        engine.counters["dropped:offloaded record not read"] += 1
+        logger.warning("offloaded record not read; its bodies are not scanned",
+                       extra={"event_id": event.get("id"), "reason": kept_because})
+        return event
+    count(metrics, "OffloadedRecordsRead")
+    return {**event, "detail": detail}
 
 
 def _release(state: StateStore, function_id: str, event_id: str) -> None:

@@ -25,6 +25,7 @@ ENV = {
     "notify_min_severity": "AIDR_NOTIFY_MIN_SEVERITY",
     "phase": "AIDR_PHASE",
     "response_mode": "AIDR_RESPONSE_MODE",
+    "offload_bucket": "AIDR_OFFLOAD_BUCKET",
 }
 
 
@@ -60,6 +61,7 @@ class Settings:
     notify_min_severity: str = "medium"
     phase: str = "foundational"
     response_mode: str = "notify"
+    offload_bucket: str | None = None  # where oversize invocation-log records are (forwarder writes, detector reads)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +81,7 @@ class Settings:
             notify_min_severity=_choice(env, "notify_min_severity", SEVERITIES, "medium"),
             phase=_choice(env, "phase", get_args(Phase), "foundational"),
             response_mode=_choice(env, "response_mode", RESPONSE_MODES, "notify"),
+            offload_bucket=env.get(ENV["offload_bucket"]) or None,
         )
 
     def require(self, field: str) -> str:

@@ -1,0 +1,128 @@
+"""A record too large for EventBridge still has its content scanned: the forwarder offloads it to S3 and sends a
+pointer; DetectInvocationFunction reads the record back from aidr's offload bucket (and only from there)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aidr.logs.entries import MAX_ENTRY_BYTES
+from aidr.logs.forwarder import Forwarder
+from aidr.logs.offload import MAX_OFFLOADED_BYTES, resolve_offloaded
+from aidr.logs.sources import SourceRecord
+from aidr.runtime import run_detectors
+
+from tests.integration.moto_account import BUS, Account
+from tests.unit.invocation.records import converse
+from tests.unit.scan.secret_values import PEM
+
+FUNCTION = "DetectInvocationFunction"
+BUCKET = "aidr-offload-111122223333"
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, float]:
+    """The runtime's metrics of one invocation: plain counts and the detectors' drop reasons."""
+    seen: dict[str, float] = {}
+    monkeypatch.setattr("aidr.runtime.detect.count", lambda _m, name, value=1: seen.__setitem__(name, value))
+    monkeypatch.setattr("aidr.runtime.detect.count_by",
+                        lambda _m, _name, _dim, values, _fn: seen.update({k: v for k, v in values.items() if v}))
+    return seen
+
+
+def _pointer_event(account: Account, record: dict[str, Any]) -> dict[str, Any]:
+    """Forward ``record`` with the offload bucket set and return the event the bus delivered."""
+    s3 = account.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    result = Forwarder(BUS, events=account.client("events"), s3=s3, offload_bucket=BUCKET,
+                       sleep=lambda _s: None).forward([SourceRecord("test:0", record)])
+    assert result.offloaded == 1
+    (event,) = [e for e in account.bus_events() if e["detail"].get("requestId") == record["requestId"]]
+    assert "inputBodyJson" not in event["detail"]["input"]
+    return event
+
+
+def _padded_leak() -> dict[str, Any]:
+    # Padding past the EventBridge limit is also how an attacker would try to hide a prompt from the scanners.
+    return converse("Summarise these notes.\n" + "lorem ipsum dolor sit amet " * 12_000 + "\n" + PEM,
+                    tokens=(90_000, 20))
+
+
+def test_oversize_record_content_is_scanned_from_the_offload_bucket(account: Account, counted: dict[str, float],
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    record = _padded_leak()
+    assert len(json.dumps(record)) > MAX_ENTRY_BYTES
+    event = _pointer_event(account, record)
+    monkeypatch.setenv("AIDR_OFFLOAD_BUCKET", BUCKET)
+    summary = run_detectors(FUNCTION, event)
+    published = [e["detail"] for e in account.bus_events() if e["detail-type"] == "aidr Finding"]
+    leak = [f for f in published if f["detector"] == "invocation.sensitive_data_exposure"]
+    assert leak and leak[0]["severity"] == "high" and "private_key" in leak[0]["evidence"]["prompt"]["kinds"]
+    assert set(summary["findings"]) == {f["id"] for f in published}
+    assert PEM.splitlines()[1] not in json.dumps(published)  # masked: the key material never reaches a finding
+    assert counted.get("OffloadedRecordsRead") == 1
+
+
+def test_without_the_bucket_setting_the_pointer_is_kept_and_counted(account: Account,
+                                                                     counted: dict[str, float]) -> None:
+    event = _pointer_event(account, _padded_leak())
+    run_detectors(FUNCTION, event)  # AIDR_OFFLOAD_BUCKET unset: metadata detectors only
+    published = [e["detail"] for e in account.bus_events() if e["detail-type"] == "aidr Finding"]
+    assert not [f for f in published if f["detector"] == "invocation.sensitive_data_exposure"]
+    assert counted == {"dropped:offloaded record not read": 1, "EventsProcessed": 1}
+
+
+def _s3_with(key: str, body: bytes, account: Account) -> Any:
+    s3 = account.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    return s3
+
+
+def _pointer(uri: str, request_id: str = "r-1") -> dict[str, Any]:
+    return {"schemaType": "ModelInvocationLog", "requestId": request_id, "aidrOffload": {"uri": uri, "bytes": 1}}
+
+
+@pytest.mark.parametrize(("uri", "why"), [
+    ("s3://someone-elses-bucket/aidr/offload/x.json", "outside s3://aidr-offload-111122223333/aidr/offload/"),
+    (f"s3://{BUCKET}/other/prefix.json", "outside"),
+    ("https://example.com/x.json", "no s3:// uri"),
+    (f"s3://{BUCKET}/aidr/offload/gone.json", "NoSuchKey"),
+])
+def test_pointers_that_are_not_read(uri: str, why: str, account: Account) -> None:
+    s3 = _s3_with("aidr/offload/present.json", b"{}", account)
+    detail = _pointer(uri)
+    kept, reason = resolve_offloaded(detail, s3, BUCKET)
+    assert kept is detail and why in (reason or "")
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"{not json", "not valid JSON"),
+    (json.dumps(converse(request_id="another-request")).encode(), "not the record of request 'r-1'"),
+])
+def test_objects_that_are_not_the_record_are_refused(body: bytes, why: str, account: Account) -> None:
+    s3 = _s3_with("aidr/offload/r-1.json", body, account)
+    detail = _pointer(f"s3://{BUCKET}/aidr/offload/r-1.json")
+    kept, reason = resolve_offloaded(detail, s3, BUCKET)
+    assert kept is detail and why in (reason or "")
+
+
+def test_an_object_above_the_cap_is_not_read(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("aidr.logs.offload.MAX_OFFLOADED_BYTES", 1000)
+    s3 = _s3_with("aidr/offload/r-1.json", json.dumps(converse("x" * 5000, request_id="r-1")).encode(), account)
+    detail = _pointer(f"s3://{BUCKET}/aidr/offload/r-1.json")
+    kept, reason = resolve_offloaded(detail, s3, BUCKET)
+    assert kept is detail and "above 1000" in (reason or "")
+    assert MAX_OFFLOADED_BYTES > 1000
+
+
+def test_transient_s3_errors_propagate_for_a_retry(account: Account) -> None:
+    class Throttled:
+        def get_object(self, **_kw: Any) -> Any:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "reduce your request rate"}}, "GetObject")
+
+    with pytest.raises(Exception, match="SlowDown"):
+        resolve_offloaded(_pointer(f"s3://{BUCKET}/aidr/offload/r-1.json"), Throttled(), BUCKET)
