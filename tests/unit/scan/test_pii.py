@@ -71,3 +71,19 @@ def test_ascii_fast_path_finds_the_same_number_runs_as_the_pattern() -> None:
         text = "".join(rng.choices("0123456789 ().-+x\n@a", k=rng.randint(0, 80)))
         fast = [m.span() for m in _RUN_BYTES.finditer(text.encode().translate(_RUN_TABLE))]
         assert fast == [m.span() for m in _NUMBER_RUN.finditer(text)], text
+
+
+def test_skipping_short_number_runs_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    alphabet = "0123456789" * 4 + " ().-+x\n"
+    texts = ["".join(rng.choices(alphabet, k=rng.randint(5, 60))) for _ in range(3000)]
+    texts += ["+1 23 45", "(555) 123-4567", "+44 20 7946 0958", "078-05-1120", "4111 1111 1111 1111", "2026-01-01"]
+
+    def found(text: str) -> dict[str, list[str]]:
+        return {k: sorted(c.samples) for k, c in scan_pii(text).items()}
+
+    fast = [found(t) for t in texts]
+    monkeypatch.setattr("aidr.scan.pii.MIN_DIGITS", 0)
+    monkeypatch.setattr("aidr.scan.pii.MIN_DIGITS_AFTER_PLUS", 0)
+    assert fast == [found(t) for t in texts]
+    assert sum(bool(f) for f in fast) > 20  # the texts do hold numbers

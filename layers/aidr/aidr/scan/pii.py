@@ -85,6 +85,16 @@ class PiiCount:
             self.samples.append(masked)
 
 
+# The fewest digits a match can have: an SSN has 9, a card 13, a phone number 10; one written "+1 23 45" 5.
+MIN_DIGITS = 9
+MIN_DIGITS_AFTER_PLUS = 5
+
+
+def _digits(text: str, lo: int, hi: int) -> int:
+    run = text[lo:hi]
+    return len(run) - sum(run.count(c) for c in " ().-")
+
+
 def _windows(text: str, needle: str, before: int, after: int) -> list[tuple[int, int]]:
     """Spans around each ``needle``, merged where they overlap (linear however many needles there are)."""
     spans: list[tuple[int, int]] = []
@@ -116,6 +126,9 @@ def scan_pii(text: str) -> dict[str, PiiCount]:
     runs = _RUN_BYTES.finditer(text.encode().translate(_RUN_TABLE)) if text.isascii() else _NUMBER_RUN.finditer(text)
     for run in runs:
         lo, hi = run.start(), run.end()
+        plus = lo > 0 and text[lo - 1] == "+"
+        if _digits(text, lo, hi) < (MIN_DIGITS_AFTER_PLUS if plus else MIN_DIGITS):
+            continue  # dates, times, amounts: too few digits for a card, an SSN or a phone number
         if lo and text[lo - 1] in "+(":
             lo -= 1
         chunk = text[max(0, lo - 1):hi + 1]

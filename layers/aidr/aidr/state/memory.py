@@ -12,7 +12,9 @@ from .base import Member, StateStore
 
 class MemoryState(StateStore):
     def __init__(self) -> None:
-        self._sets: dict[str, dict[str, Member]] = {}
+        # member -> (ts, data) until first read, then its Member: most members (idempotency claims, first-seen
+        # values) are written and never read, and building a frozen dataclass costs more than the rest of add().
+        self._sets: dict[str, dict[str, tuple[float, dict[str, Any]] | Member]] = {}
         self._sorted: dict[str, list[tuple[float, str]]] = {}
         # Values are kept serialised, exactly as the DynamoDB store writes them (orjson), so replay sees what
         # Lambda sees (tuples come back as lists, datetimes as strings) and a get never aliases a put.
@@ -22,7 +24,7 @@ class MemoryState(StateStore):
         s = self._sets.setdefault(key, {})
         if member in s:
             return False
-        s[member] = Member(member, ts, dict(data or {}))
+        s[member] = (ts, dict(data) if data else {})
         bisect.insort(self._sorted.setdefault(key, []), (ts, member))
         return True
 
@@ -33,14 +35,20 @@ class MemoryState(StateStore):
         lo = 0 if since is None else bisect.bisect_left(order, (since, ""))
         hi = len(order) if until is None else bisect.bisect_right(order, (until, "\U0010ffff"))
         s = self._sets[key]
-        return [s[m] for _, m in order[lo:hi]]
+        out = []
+        for ts, m in order[lo:hi]:
+            v = s[m]
+            if isinstance(v, tuple):
+                v = s[m] = Member(m, ts, v[1])
+            out.append(v)
+        return out
 
     def discard(self, key: str, member: str) -> bool:
         s = self._sets.get(key)
         if not s or member not in s:
             return False
-        m = s.pop(member)
-        self._sorted[key].remove((m.ts, member))
+        v = s.pop(member)
+        self._sorted[key].remove((v[0] if isinstance(v, tuple) else v.ts, member))
         return True
 
     def get(self, key: str) -> tuple[dict[str, Any] | None, int]:
