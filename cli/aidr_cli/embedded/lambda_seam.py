@@ -11,6 +11,11 @@ What comes back is what Lambda returns: the handler's JSON result, or for an exc
 ``{"errorType", "errorMessage"}`` payload with the ``FunctionError: Unhandled`` header, so a state machine's
 ``Retry``/``Catch`` on ``"VerifyFailed"`` or ``"GuardRefused"`` sees the same error names as in AWS.
 
+Once a seam has been entered the patch stays for the life of the process. With no seam active, an invoke gets a
+function error (``aidr.NoActiveSeam``) instead of moto's Docker runner: a Step Functions worker that outlives its
+emulated account (moto cannot stop an execution whose worker has not started yet) must neither start containers
+nor pull images, and must not print into the output of whatever runs next.
+
 While a seam is active, moto's SendTaskFailure also passes its ``cause`` on (moto 5.2.5 drops it; Step Functions
 does not). The seam depends on moto internals (``LambdaFunction.invoke(self, body, request_headers,
 response_headers)`` and ``StepFunctionResponse.send_task_failure`` in moto 5.2.5, pinned in pyproject.toml);
@@ -154,15 +159,15 @@ class LambdaSeam:
                  tb: TracebackType | None) -> None:
         with _lock:
             _active.remove(self)
-            if not _active:
-                _uninstall()
 
 
 def _seam_invoke(fn: Any, body: str, request_headers: Any, response_headers: Any) -> bytes:
     with _lock:
         seam = _active[-1] if _active else None
-    if seam is None:  # pragma: no cover - the patch is removed with the last seam
-        return _original(fn, body, request_headers, response_headers)  # type: ignore[no-any-return]
+    if seam is None:  # a worker that outlived its seam (see the module docstring)
+        response_headers["x-amz-function-error"] = "Unhandled"
+        return json.dumps({"errorType": "aidr.NoActiveSeam", "errorMessage": (
+            f"{fn.function_name} was invoked after the embedded account that ran it was closed")}).encode("utf-8")
     event = json.loads(body) if body else {}
     payload, errored = seam.call(fn.function_name, fn.function_arn, event)
     if errored:
@@ -193,16 +198,6 @@ def _install() -> None:
         if _original is None:
             _original = LambdaFunction.invoke
             LambdaFunction.invoke = _seam_invoke  # type: ignore[method-assign]
-
-
-def _uninstall() -> None:
-    global _original
-    from moto.awslambda.models import LambdaFunction
-
-    with _lock:
-        if _original is not None:
-            LambdaFunction.invoke = _original  # type: ignore[method-assign]
-            _original = None
 
 
 @contextmanager

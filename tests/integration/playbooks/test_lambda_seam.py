@@ -62,11 +62,12 @@ def test_handler_errors_come_back_as_lambda_function_errors(lam: Any) -> None:
     assert (payload["errorType"], payload["errorMessage"]) == ("VerifyFailed", "not in effect")
 
 
-def test_the_patch_is_removed_with_the_last_seam(lam: Any) -> None:
-    original = LambdaFunction.invoke
+def test_without_an_active_seam_invokes_fail_instead_of_running_docker(lam: Any) -> None:
     with LambdaSeam({"echo": lambda e, c: 1}), LambdaSeam({"echo": lambda e, c: 2}):
         assert _invoke(lam, "echo", {})[0] == 2  # the innermost seam answers
-    assert LambdaFunction.invoke is original  # (moto would run Docker again; not invoked here)
+    payload, error = _invoke(lam, "echo", {})  # a Step Functions worker that outlived its account, say
+    assert error == "Unhandled" and payload["errorType"] == "aidr.NoActiveSeam"
+    assert LambdaFunction.invoke.__name__ == "_seam_invoke"  # moto's Docker runner is never reached
 
 
 def test_default_lookup_loads_functions_dir_by_the_logical_id_in_the_name() -> None:
