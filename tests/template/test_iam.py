@@ -173,15 +173,21 @@ def test_generated_roles_attach_only_known_managed_policies(template: dict[str, 
 def test_detector_roles_add_only_their_dead_letter_queues(roles: dict[str, dict[str, Any]]) -> None:
     for fn, role in roles.items():
         if fn.startswith("Detect"):
-            inline = [s for s in _inline(role)
-                      if fn != "DetectInvocationFunction" or "Offloaded" not in s.get("Sid", "")]
+            inline = [s for s in _inline(role) if fn != "DetectInvocationFunction" or s.get("Sid") not in BODY_READS]
             assert inline == _dead_letter_sends(inline) and len(inline) == 2, fn
 
 
-def test_invocation_detector_reads_only_offloaded_records(roles: dict[str, dict[str, Any]]) -> None:
-    """Oversize records come back from the offload bucket's aidr/offload/ prefix, decrypted through S3 only."""
-    extra = {s["Sid"]: s for s in _inline(roles["DetectInvocationFunction"]) if "Offloaded" in s.get("Sid", "")}
-    assert set(extra) == {"ReadOffloadedRecords", "DecryptOffloadedRecords"}
+BODY_READS = {"ReadOffloadedRecords", "DecryptOffloadedRecords", "ReadInvocationBodies"}
+
+
+def test_invocation_detector_reads_only_invocation_bodies(roles: dict[str, dict[str, Any]]) -> None:
+    """Oversize records come back from the offload bucket's aidr/offload/ prefix, decrypted through S3 only; the
+    bodies Bedrock moved to S3 from the large-data bucket named by a parameter (when it is given)."""
+    extra = {s["Sid"]: s for s in _inline(roles["DetectInvocationFunction"]) if s.get("Sid") in BODY_READS}
+    assert set(extra) == BODY_READS
+    bodies = extra["ReadInvocationBodies"]
+    assert bodies["Action"] == "s3:GetObject"
+    assert bodies["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${InvocationBodyBucketName}/*"}
     read, decrypt = extra["ReadOffloadedRecords"], extra["DecryptOffloadedRecords"]
     assert read["Action"] == "s3:GetObject"
     assert read["Resource"] == {"Fn::Sub": "${InvocationLogOffloadBucket.Arn}/aidr/offload/*"}

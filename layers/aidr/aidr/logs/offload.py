@@ -1,14 +1,18 @@
-"""Read back a record the forwarder offloaded to S3, so its prompt and completion are scanned like any other.
+"""Read back invocation-log bodies that are in S3, so their prompts and completions are scanned like any other.
 
-A record too large for EventBridge travels as a pointer (the record without its bodies, plus ``aidrOffload``;
-see :func:`aidr.logs.entries.pointer_record`). Without the bodies the content detectors would find nothing,
-and padding a prompt past 256 KB would hide it from them. :func:`resolve_offloaded` swaps the pointer for the
-full record from aidr's offload bucket.
+Two kinds of record arrive without their bodies:
 
-Only aidr's own bucket and prefix are read (an event cannot point the function at another object), the
-object must be the record the pointer names (same request id), and it is size-capped. An object that is gone
-or unreadable leaves the pointer in place: the metadata detectors still run, and the reason is counted and
-logged. Transient S3 errors propagate, so Lambda retries the event.
+- a record too large for EventBridge travels as aidr's pointer (the record without its bodies, plus
+  ``aidrOffload``; see :func:`aidr.logs.entries.pointer_record`): :func:`resolve_offloaded` swaps it for the full
+  record from aidr's offload bucket;
+- Bedrock itself writes a body over 100 KB to its large-data bucket and logs only ``inputBodyS3Path`` /
+  ``outputBodyS3Path``: :func:`resolve_bedrock_bodies` puts the bodies back (gzipped or plain JSON, else text).
+
+Without them the content detectors would find nothing, and padding a prompt past the limit would hide it.
+Only the configured bucket is read (an event cannot point the function at another object), objects are
+size-capped (decompressed size too), and aidr's own record must be the one the pointer names (same request
+id). An object that is gone or unreadable leaves the record as it was: the metadata detectors still run, and
+the reason is returned to be counted and logged. Transient S3 errors propagate, so Lambda retries the event.
 
 Examples
 --------
@@ -18,6 +22,7 @@ Examples
 
 from __future__ import annotations
 
+import zlib
 from typing import Any
 
 import orjson
@@ -29,6 +34,7 @@ OFFLOAD_PREFIX = "aidr/offload/"
 # object is not one the forwarder wrote.
 MAX_OFFLOADED_BYTES = 32 * 1024 * 1024
 # Codes after which retrying cannot help: the object expired, was removed, or is not readable by this role.
+GZIP_MAGIC = b"\x1f\x8b"
 PERMANENT_S3_ERRORS = frozenset({"NoSuchKey", "NoSuchBucket", "AccessDenied", "InvalidObjectState", "404", "403"})
 
 
@@ -42,6 +48,31 @@ def parse_uri(uri: Any) -> tuple[str, str] | None:
 def _error_code(e: Exception) -> str:
     response = getattr(e, "response", None)
     return str(((response or {}).get("Error") or {}).get("Code") or "") if isinstance(response, dict) else ""
+
+
+def _read(s3: Any, bucket: str, key: str) -> tuple[bytes | None, str | None]:
+    """The object's bytes (gunzipped when gzip), or None and why; transient errors propagate."""
+    try:
+        obj = s3.get_object(Bucket=bucket, Key=key)
+    except Exception as e:
+        if _error_code(e) in PERMANENT_S3_ERRORS:
+            return None, f"cannot read s3://{bucket}/{key}: {_error_code(e)}"
+        raise
+    size = obj.get("ContentLength")
+    if isinstance(size, int) and size > MAX_OFFLOADED_BYTES:
+        return None, f"s3://{bucket}/{key} is {size} bytes, above {MAX_OFFLOADED_BYTES}"
+    body = obj["Body"].read(MAX_OFFLOADED_BYTES + 1)
+    if body[:2] == GZIP_MAGIC:
+        try:
+            inflater = zlib.decompressobj(wbits=31)
+            body = inflater.decompress(body, MAX_OFFLOADED_BYTES + 1)
+        except zlib.error as e:
+            return None, f"s3://{bucket}/{key} is not valid gzip ({e})"
+        if not inflater.eof and len(body) <= MAX_OFFLOADED_BYTES:
+            return None, f"s3://{bucket}/{key} is truncated gzip"
+    if len(body) > MAX_OFFLOADED_BYTES:
+        return None, f"s3://{bucket}/{key} is above {MAX_OFFLOADED_BYTES} bytes"
+    return body, None
 
 
 def resolve_offloaded(detail: dict[str, Any], s3: Any, bucket: str | None) -> tuple[dict[str, Any], str | None]:
@@ -64,18 +95,9 @@ def resolve_offloaded(detail: dict[str, Any], s3: Any, bucket: str | None) -> tu
         return detail, "no offload bucket is configured for this function (AIDR_OFFLOAD_BUCKET)"
     if where[0] != bucket or not where[1].startswith(OFFLOAD_PREFIX):
         return detail, f"offload pointer names s3://{where[0]}/{where[1]}, outside s3://{bucket}/{OFFLOAD_PREFIX}"
-    try:
-        obj = s3.get_object(Bucket=where[0], Key=where[1])
-    except Exception as e:
-        if _error_code(e) in PERMANENT_S3_ERRORS:
-            return detail, f"cannot read s3://{where[0]}/{where[1]}: {_error_code(e)}"
-        raise
-    size = obj.get("ContentLength")
-    if isinstance(size, int) and size > MAX_OFFLOADED_BYTES:
-        return detail, f"s3://{where[0]}/{where[1]} is {size} bytes, above {MAX_OFFLOADED_BYTES}"
-    body = obj["Body"].read(MAX_OFFLOADED_BYTES + 1)
-    if len(body) > MAX_OFFLOADED_BYTES:
-        return detail, f"s3://{where[0]}/{where[1]} is above {MAX_OFFLOADED_BYTES} bytes"
+    body, why = _read(s3, *where)
+    if body is None:
+        return detail, why
     try:
         record = orjson.loads(body)
     except orjson.JSONDecodeError as e:
@@ -83,3 +105,44 @@ def resolve_offloaded(detail: dict[str, Any], s3: Any, bucket: str | None) -> tu
     if not isinstance(record, dict) or record.get("requestId") != detail.get("requestId"):
         return detail, f"s3://{where[0]}/{where[1]} is not the record of request {detail.get('requestId')!r}"
     return record, None
+
+
+# (side, the path Bedrock logs when it moved the body, the body field it replaces)
+BEDROCK_BODY_PATHS = (("input", "inputBodyS3Path", "inputBodyJson"), ("output", "outputBodyS3Path", "outputBodyJson"))
+
+
+def resolve_bedrock_bodies(detail: dict[str, Any], s3: Any, bucket: str | None
+                           ) -> tuple[dict[str, Any], int, list[str]]:
+    """``detail`` with the bodies Bedrock wrote to S3 put back, how many were read, and why others were not.
+
+    A side whose body is read loses its S3 path, so the record counts as fully logged; a side that keeps its
+    path keeps the normaliser's "offloaded" mark.
+    """
+    record, read, kept = detail, 0, []
+    for side, path_key, body_key in BEDROCK_BODY_PATHS:
+        part = detail.get(side)
+        if not isinstance(part, dict) or not part.get(path_key) or part.get(body_key) is not None:
+            continue
+        where = parse_uri(part[path_key])
+        if where is None:
+            kept.append(f"{side}.{path_key} is not an s3:// uri")
+            continue
+        if not bucket:
+            kept.append(f"{side}.{path_key}: no invocation body bucket is configured (AIDR_INVOCATION_BODY_BUCKET)")
+            continue
+        if where[0] != bucket:
+            kept.append(f"{side}.{path_key} names bucket {where[0]}, not the configured {bucket}")
+            continue
+        raw, why = _read(s3, *where)
+        if raw is None:
+            kept.append(f"{side}.{path_key}: {why}")
+            continue
+        try:
+            body: Any = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = raw.decode("utf-8", "replace")  # a text body: the normaliser scans it as text
+        if record is detail:
+            record = dict(detail)
+        record[side] = {**{k: v for k, v in part.items() if k != path_key}, body_key: body}
+        read += 1
+    return record, read, kept

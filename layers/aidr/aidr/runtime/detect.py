@@ -105,7 +105,7 @@ def run_detectors(
         return {**summary, "duplicate": True}
 
     try:
-        event = _with_offloaded_record(event, settings, clients, engine, metrics)
+        event = _with_bodies_from_s3(event, settings, clients, engine, metrics)
         findings = engine.process(event)
         time_left = getattr(context, "get_remaining_time_in_millis", None)
         put_events(
@@ -125,24 +125,44 @@ def run_detectors(
     return {**summary, "findings": [f.id for f in findings]}
 
 
-def _with_offloaded_record(event: dict[str, Any], settings: Settings, clients: Clients, engine: Any,
-                           metrics: Any) -> dict[str, Any]:
-    """The event with the full record in place of a forwarder's offload pointer (see :mod:`aidr.logs.offload`)."""
+def _with_bodies_from_s3(event: dict[str, Any], settings: Settings, clients: Clients, engine: Any,
+                         metrics: Any) -> dict[str, Any]:
+    """The event with what an invocation-log record keeps in S3 put back (see :mod:`aidr.logs.offload`): the full
+    record behind a forwarder's offload pointer, and the bodies Bedrock wrote to its large-data bucket."""
+    from ..normalize.envelope import INVOCATION_LOG
+
+    detail = event["detail"]
+    if event.get("detail-type") != INVOCATION_LOG or not _has_s3_parts(detail):
+        return event
+    from ..logs.offload import resolve_bedrock_bodies, resolve_offloaded
+
+    s3 = clients("s3")
+    detail, pointer_kept = resolve_offloaded(detail, s3, settings.offload_bucket)
+    if pointer_kept:
+        _not_read(engine, event, "dropped:offloaded record not read", [pointer_kept])
+    elif detail is not event["detail"]:
+        count(metrics, "OffloadedRecordsRead")
+    detail, bodies, kept = resolve_bedrock_bodies(detail, s3, settings.body_bucket)
+    if kept:
+        _not_read(engine, event, "dropped:invocation body in S3 not read", kept)
+    if bodies:
+        count(metrics, "InvocationBodiesRead", bodies)
+    return event if detail is event["detail"] else {**event, "detail": detail}
+
+
+def _has_s3_parts(detail: dict[str, Any]) -> bool:
     from ..normalize.invocation import AIDR_OFFLOAD_KEY
 
-    if AIDR_OFFLOAD_KEY not in event["detail"]:
-        return event
-    from ..logs.offload import resolve_offloaded
+    return AIDR_OFFLOAD_KEY in detail or any(
+        isinstance(detail.get(side), dict) and detail[side].get(path) for side, path in
+        (("input", "inputBodyS3Path"), ("output", "outputBodyS3Path")))
 
-    detail, kept_because = resolve_offloaded(event["detail"], clients("s3"), settings.offload_bucket)
-    if kept_because:
-        # The metadata detectors still run on the pointer; the content ones cannot.
-        engine.counters["dropped:offloaded record not read"] += 1
-        logger.warning("offloaded record not read; its bodies are not scanned",
-                       extra={"event_id": event.get("id"), "reason": kept_because})
-        return event
-    count(metrics, "OffloadedRecordsRead")
-    return {**event, "detail": detail}
+
+def _not_read(engine: Any, event: dict[str, Any], counter: str, reasons: list[str]) -> None:
+    # The metadata detectors still run; the content ones see only what was logged inline.
+    engine.counters[counter] += len(reasons)
+    logger.warning("invocation-log content in S3 not read; it is not scanned",
+                   extra={"event_id": event.get("id"), "reasons": reasons})
 
 
 def _release(state: StateStore, function_id: str, event_id: str) -> None:

@@ -26,6 +26,7 @@ ENV = {
     "phase": "AIDR_PHASE",
     "response_mode": "AIDR_RESPONSE_MODE",
     "offload_bucket": "AIDR_OFFLOAD_BUCKET",
+    "body_bucket": "AIDR_INVOCATION_BODY_BUCKET",
 }
 
 
@@ -62,6 +63,7 @@ class Settings:
     phase: str = "foundational"
     response_mode: str = "notify"
     offload_bucket: str | None = None  # where oversize invocation-log records are (forwarder writes, detector reads)
+    body_bucket: str | None = None  # where Bedrock writes invocation bodies over 100 KB (its large-data bucket)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +84,7 @@ class Settings:
             phase=_choice(env, "phase", get_args(Phase), "foundational"),
             response_mode=_choice(env, "response_mode", RESPONSE_MODES, "notify"),
             offload_bucket=env.get(ENV["offload_bucket"]) or None,
+            body_bucket=env.get(ENV["body_bucket"]) or None,
         )
 
     def require(self, field: str) -> str:
