@@ -111,6 +111,12 @@ def resolve_offloaded(detail: dict[str, Any], s3: Any, bucket: str | None) -> tu
 BEDROCK_BODY_PATHS = (("input", "inputBodyS3Path", "inputBodyJson"), ("output", "outputBodyS3Path", "outputBodyJson"))
 
 
+def keeps_content_in_s3(detail: dict[str, Any]) -> bool:
+    """Whether an invocation-log record points at content in S3 (aidr's pointer or Bedrock's body paths)."""
+    return AIDR_OFFLOAD_KEY in detail or any(
+        isinstance(detail.get(side), dict) and detail[side].get(path) for side, path, _ in BEDROCK_BODY_PATHS)
+
+
 def resolve_bedrock_bodies(detail: dict[str, Any], s3: Any, bucket: str | None
                            ) -> tuple[dict[str, Any], int, list[str]]:
     """``detail`` with the bodies Bedrock wrote to S3 put back, how many were read, and why others were not.

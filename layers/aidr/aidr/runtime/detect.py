@@ -132,9 +132,12 @@ def _with_bodies_from_s3(event: dict[str, Any], settings: Settings, clients: Cli
     from ..normalize.envelope import INVOCATION_LOG
 
     detail = event["detail"]
-    if event.get("detail-type") != INVOCATION_LOG or not _has_s3_parts(detail):
+    if event.get("detail-type") != INVOCATION_LOG:
         return event
-    from ..logs.offload import resolve_bedrock_bodies, resolve_offloaded
+    from ..logs.offload import keeps_content_in_s3, resolve_bedrock_bodies, resolve_offloaded
+
+    if not keeps_content_in_s3(detail):
+        return event
 
     s3 = clients("s3")
     detail, pointer_kept = resolve_offloaded(detail, s3, settings.offload_bucket)
@@ -148,14 +151,6 @@ def _with_bodies_from_s3(event: dict[str, Any], settings: Settings, clients: Cli
     if bodies:
         count(metrics, "InvocationBodiesRead", bodies)
     return event if detail is event["detail"] else {**event, "detail": detail}
-
-
-def _has_s3_parts(detail: dict[str, Any]) -> bool:
-    from ..normalize.invocation import AIDR_OFFLOAD_KEY
-
-    return AIDR_OFFLOAD_KEY in detail or any(
-        isinstance(detail.get(side), dict) and detail[side].get(path) for side, path in
-        (("input", "inputBodyS3Path"), ("output", "outputBodyS3Path")))
 
 
 def _not_read(engine: Any, event: dict[str, Any], counter: str, reasons: list[str]) -> None:
