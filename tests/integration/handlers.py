@@ -42,3 +42,14 @@ def load_handler(function_id: str) -> Any:
 def samples(prefix: str = "") -> list[Path]:
     """Every ``events/<FunctionLogicalId>/<case>.json`` whose function id starts with ``prefix``."""
     return sorted(p for p in EVENTS.glob("*/*.json") if p.parent.name.startswith(prefix))
+
+
+def published_findings(account: Any) -> list[Any]:
+    """Findings put on the aidr bus since the last read (``account`` has ``bus_events()``: moto or sam-local)."""
+    from aidr.findings.model import Finding
+
+    out = []
+    for ev in account.bus_events():
+        assert (ev["source"], ev["detail-type"]) == ("aidr", "aidr Finding"), ev
+        out.append(Finding.model_validate(ev["detail"]))  # the bus carries valid finding JSON
+    return out

@@ -81,6 +81,17 @@ def _drain(sqs: Any, url: str) -> list[dict[str, Any]]:
             sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
+def sns_notifications(sqs: Any, url: str) -> list[dict[str, Any]]:
+    """SNS notifications the queue at ``url`` received since the last call: ``{"subject", "message" (parsed
+    JSON), "attributes"}``."""
+    out = []
+    for envelope in _drain(sqs, url):
+        attrs = {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()}
+        out.append({"subject": envelope.get("Subject"), "message": json.loads(envelope["Message"]),
+                    "attributes": attrs})
+    return out
+
+
 @dataclass
 class Account:
     """Handles on the emulated resources; ``env`` is the functions' environment (template Globals)."""
@@ -102,13 +113,7 @@ class Account:
         return events
 
     def notifications(self) -> list[dict[str, Any]]:
-        """SNS notifications since the last call: ``{"subject", "message" (parsed JSON), "attributes"}``."""
-        out = []
-        for envelope in _drain(self.client("sqs"), self.topic_queue_url):
-            attrs = {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()}
-            out.append({"subject": envelope.get("Subject"), "message": json.loads(envelope["Message"]),
-                        "attributes": attrs})
-        return out
+        return sns_notifications(self.client("sqs"), self.topic_queue_url)
 
     def put_config(self, text: str) -> None:
         self.client("ssm").put_parameter(Name=CONFIG_PARAMETER, Value=text, Type="String", Overwrite=True)

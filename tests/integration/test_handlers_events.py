@@ -20,7 +20,7 @@ from aidr.taxonomy import CATEGORIES
 from aidr_cli.template import load_router
 
 from tests.conftest import EVENTS, load_json
-from tests.integration.handlers import FakeContext, functions, load_handler, samples
+from tests.integration.handlers import FakeContext, functions, load_handler, published_findings, samples
 from tests.integration.moto_account import FINDINGS_TABLE, Account
 
 # The functions of the runtime contract: every detector function, and the finding recorder.
@@ -48,14 +48,6 @@ def sample_record_ids(event: dict[str, Any]) -> set[str]:
 
 def invoke(function_id: str, event: dict[str, Any]) -> dict[str, Any]:
     return load_handler(function_id)(event, FakeContext(function_id))
-
-
-def published_findings(account: Account) -> list[Finding]:
-    out = []
-    for ev in account.bus_events():
-        assert (ev["source"], ev["detail-type"]) == ("aidr", "aidr Finding"), ev
-        out.append(Finding.model_validate(ev["detail"]))  # the bus carries valid finding JSON
-    return out
 
 
 # ---------------------------------------------------------------------------------------------- the samples

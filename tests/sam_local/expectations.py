@@ -21,6 +21,7 @@ from aidr.findings.model import SEVERITY_ORDER, Finding
 from aidr.findings.store import FindingStore
 
 from tests.conftest import load_json
+from tests.integration.handlers import published_findings
 from tests.sam_local.account import EmulatedAccount
 from tests.sam_local.harness import Invocation
 from tests.unit.invocation.records import converse
@@ -36,18 +37,10 @@ class Expectation:
     errors: dict[str, str] = field(default_factory=dict)  # sample stem -> the errorType it must end with
 
 
-def _bus_findings(account: EmulatedAccount) -> list[Finding]:
-    out = []
-    for ev in account.bus_events():
-        assert (ev["source"], ev["detail-type"]) == ("aidr", "aidr Finding"), ev
-        out.append(Finding.model_validate(ev["detail"]))  # the bus carries valid finding JSON
-    return out
-
-
 def check_detector(result: Invocation, path: Path, account: EmulatedAccount) -> None:
     kind = path.stem.split(".", 1)[0]
     summary = result.response
-    findings = _bus_findings(account)
+    findings = published_findings(account)
     assert (summary["function"], summary["duplicate"]) == (path.parent.name, False), summary
     assert sorted(summary["findings"]) == sorted(f.id for f in findings), (summary, findings)
     if kind == "benign":

@@ -19,7 +19,7 @@ from aidr.approvals.handlers import clear_secret_cache
 from aidr.runtime import clear_config_cache
 from moto import mock_aws
 
-from tests.integration.moto_account import _drain, _queue, aws_client, create_table
+from tests.integration.moto_account import _queue, aws_client, create_table, sns_notifications
 
 APPROVALS_TABLE, LEDGER_TABLE = "aidr-test-approvals", "aidr-test-ledger"
 CONFIG_PARAMETER = "/aidr/test/config"
@@ -90,12 +90,7 @@ class Env:
         return d  # type: ignore[no-any-return]
 
     def notifications(self) -> list[dict[str, Any]]:
-        out = []
-        for envelope in _drain(self.client("sqs"), self.topic_queue_url):
-            attrs = {k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()}
-            out.append({"subject": envelope.get("Subject"), "message": json.loads(envelope["Message"]),
-                        "attributes": attrs})
-        return out
+        return sns_notifications(self.client("sqs"), self.topic_queue_url)
 
 
 def request_event(execution_arn: str, token: str, escalation: bool = False, **over: Any) -> dict[str, Any]:
