@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 
-from aidr.scan.injection import MAX_REPEAT_BONUS, RULES, Signal, _clip, find_signals, normalise
+from aidr.scan.injection import RULES, Signal, find_signals, normalise, rule_signals
 
 from tests.unit.scan.test_injection import ATTACKS, BENIGN
 from tests.unit.scan.test_linear_time import PATHOLOGICAL
@@ -22,16 +22,7 @@ def reference(text: str) -> list[Signal]:
         if rule.pattern is None:
             found += [Signal(rule.category, t, rule.weight) for t in rule.triggers if t in text]
             continue
-        seen: set[str] = set()
-        for m in rule.pattern.finditer(text):
-            if m.start() and text[m.start() - 1].isalnum():
-                continue
-            phrase = _clip(m.group())
-            if phrase not in seen:
-                seen.add(phrase)
-                found.append(Signal(rule.category, phrase, rule.weight))
-            if len(seen) > MAX_REPEAT_BONUS:
-                break
+        found += rule_signals(rule, text)  # every match of the pattern, wherever it starts
     return found
 
 

@@ -250,18 +250,26 @@ def find_signals(text: str) -> list[Signal]:
         if rule.pattern is None:
             found += [Signal(rule.category, t, rule.weight) for t in rule.triggers if t in present]
             continue
-        seen: set[str] = set()
-        for m in _anchored(rule, text, present) if rule.starts else rule.pattern.finditer(text):
-            # Patterns start without \b (it would cost them the fast literal-prefix search): check here.
-            if m.start() and text[m.start() - 1].isalnum():
-                continue
-            phrase = _clip(m.group())
-            if phrase not in seen:
-                seen.add(phrase)
-                found.append(Signal(rule.category, phrase, rule.weight))
-            if len(seen) > MAX_REPEAT_BONUS:
-                break
+        found += rule_signals(rule, text, _anchored(rule, text, present) if rule.starts else None)
     return found
+
+
+def rule_signals(rule: _Rule, text: str, matches: Iterator[re.Match[str]] | None = None) -> list[Signal]:
+    """The signals of a pattern rule's ``matches`` in ``text`` (default: its ``finditer`` over the whole text)."""
+    assert rule.pattern is not None
+    out: list[Signal] = []
+    seen: set[str] = set()
+    for m in rule.pattern.finditer(text) if matches is None else matches:
+        # Patterns start without \b (it would cost them the fast literal-prefix search): check here.
+        if m.start() and text[m.start() - 1].isalnum():
+            continue
+        phrase = _clip(m.group())
+        if phrase not in seen:
+            seen.add(phrase)
+            out.append(Signal(rule.category, phrase, rule.weight))
+        if len(seen) > MAX_REPEAT_BONUS:
+            break
+    return out
 
 
 def _printable(data: bytes) -> str | None:
