@@ -26,3 +26,17 @@ def client(service: str, region: str | None = None, session: boto3.session.Sessi
 def reset_clients() -> None:
     """Forget cached clients (tests switch between moto contexts)."""
     _cached.cache_clear()
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` (``"NoSuchKey"``, ``"AccessDenied"``...); "" otherwise.
+
+    >>> from botocore.exceptions import ClientError
+    >>> error_code(ClientError({"Error": {"Code": "NoSuchKey", "Message": "gone"}}, "GetObject"))
+    'NoSuchKey'
+    >>> error_code(ValueError("not from AWS"))
+    ''
+    """
+    response = getattr(exc, "response", None)
+    error = response.get("Error") if isinstance(response, dict) else None
+    return str(error.get("Code") or "") if isinstance(error, dict) else ""

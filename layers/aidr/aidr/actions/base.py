@@ -106,7 +106,7 @@ def read_or_none(call: Callable[[], T], *absent_codes: str) -> T | None:
     try:
         return call()
     except ClientError as e:
-        if e.response.get("Error", {}).get("Code") in absent_codes:
+        if aws.error_code(e) in absent_codes:
             return None
         raise
 

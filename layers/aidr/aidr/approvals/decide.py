@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from ..aws import error_code
 from .errors import AlreadyResolved, BadRequest, Forbidden, NotAuthenticated, NotFound
 from .identity import principal_key, role_arn, same_principal
 from .store import APPROVED, PENDING, REJECTED, ApprovalStore
@@ -109,7 +110,7 @@ def decide(store: ApprovalStore, approval_id: str, caller: str | None, decision:
     try:
         send_decision(sfn_client, decided.task_token, doc)
     except ClientError as e:
-        code = e.response.get("Error", {}).get("Code", "")
+        code = error_code(e)
         if code in RESOLVED_ERRORS:
             store.mark_expired(approval_id, decided.task_token)
             if ledger is not None:

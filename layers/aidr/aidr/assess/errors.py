@@ -29,8 +29,10 @@ def reason_for(exc: BaseException, operation: str | None = None) -> str:
     """
     from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
+    from ..aws import error_code as aws_error_code
+
     if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = aws_error_code(exc)
         op = exc.operation_name or operation or "the API"
         if code in DENIED_CODES:
             return f"access denied calling {op} ({code}): grant the actions in docs/assess-policy.json"

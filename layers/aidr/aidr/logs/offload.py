@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from ..aws import error_code
 from ..normalize.invocation import AIDR_OFFLOAD_KEY
 
 OFFLOAD_PREFIX = "aidr/offload/"
@@ -45,18 +46,13 @@ def parse_uri(uri: Any) -> tuple[str, str] | None:
     return (bucket, key) if bucket and key else None
 
 
-def _error_code(e: Exception) -> str:
-    response = getattr(e, "response", None)
-    return str(((response or {}).get("Error") or {}).get("Code") or "") if isinstance(response, dict) else ""
-
-
 def _read(s3: Any, bucket: str, key: str) -> tuple[bytes | None, str | None]:
     """The object's bytes (gunzipped when gzip), or None and why; transient errors propagate."""
     try:
         obj = s3.get_object(Bucket=bucket, Key=key)
     except Exception as e:
-        if _error_code(e) in PERMANENT_S3_ERRORS:
-            return None, f"cannot read s3://{bucket}/{key}: {_error_code(e)}"
+        if error_code(e) in PERMANENT_S3_ERRORS:
+            return None, f"cannot read s3://{bucket}/{key}: {error_code(e)}"
         raise
     size = obj.get("ContentLength")
     if isinstance(size, int) and size > MAX_OFFLOADED_BYTES:

@@ -8,6 +8,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ...aws import error_code
 from ..collect import agents, custom_models, customization_jobs, data_sources, guardrails, notebooks, prompts
 from ..context import AssessContext
 from ..model import Result, not_applicable
@@ -103,7 +104,7 @@ def ai_key_rotation(ctx: AssessContext, region: str) -> Iterator[Result]:
         try:
             meta = kms.describe_key(KeyId=k)["KeyMetadata"]
         except ClientError as e:
-            if e.response.get("Error", {}).get("Code") != "NotFoundException":
+            if error_code(e) != "NotFoundException":
                 raise
             meta = {"Arn": k, "KeyManager": "MISSING"}
         described.append(meta)

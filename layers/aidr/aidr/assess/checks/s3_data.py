@@ -9,6 +9,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ...aws import error_code
 from .. import collect
 from ..context import AssessContext
 from ..model import Result, failed, not_applicable, passed
@@ -23,10 +24,6 @@ AI_BUCKET_CALLS = ("bedrock:GetModelInvocationLoggingConfiguration", "sagemaker:
                    "bedrock-agent:ListDataSources", "bedrock-agent:GetDataSource", "bedrock:ListCustomModels",
                    "bedrock:GetCustomModel")
 BPA_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-
-
-def _code(e: ClientError) -> str:
-    return str(e.response.get("Error", {}).get("Code", ""))
 
 
 def ai_buckets(ctx: AssessContext) -> dict[str, set[str]]:
@@ -84,7 +81,7 @@ def bucket_kms_problem(ctx: AssessContext, bucket: str) -> str | None:
     try:
         rules = ctx.client("s3").get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
     except ClientError as e:
-        if _code(e) == "ServerSideEncryptionConfigurationNotFoundError":
+        if error_code(e) == "ServerSideEncryptionConfigurationNotFoundError":
             return "no default encryption configured"
         raise
     algos = {r.get("ApplyServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules}
@@ -102,7 +99,7 @@ def _bucket_checks(ctx: AssessContext, none: str, fn: Any, only: frozenset[str] 
         try:
             yield from fn(b)
         except ClientError as e:
-            if _code(e) != "NoSuchBucket":
+            if error_code(e) != "NoSuchBucket":
                 raise
             yield not_applicable("bucket does not exist", bucket_arn(b))
 
@@ -113,7 +110,7 @@ def account_bpa(ctx: AssessContext) -> dict[str, bool] | None:
             return ctx.client("s3control").get_public_access_block(AccountId=ctx.account)[
                 "PublicAccessBlockConfiguration"]
         except ClientError as e:
-            if _code(e) == "NoSuchPublicAccessBlockConfiguration":
+            if error_code(e) == "NoSuchPublicAccessBlockConfiguration":
                 return None
             raise
     return ctx.memo(("account_bpa",), load)
@@ -147,7 +144,7 @@ def ai_bucket_public_access_block(ctx: AssessContext, region: str) -> Iterator[R
         try:
             cfg = ctx.client("s3").get_public_access_block(Bucket=b)["PublicAccessBlockConfiguration"]
         except ClientError as e:
-            if _code(e) != "NoSuchPublicAccessBlockConfiguration":
+            if error_code(e) != "NoSuchPublicAccessBlockConfiguration":
                 raise
             cfg = {}
         if all(cfg.get(k) for k in BPA_KEYS):
@@ -169,7 +166,7 @@ def ai_bucket_not_public(ctx: AssessContext, region: str) -> Iterator[Result]:
         try:
             public = ctx.client("s3").get_bucket_policy_status(Bucket=b)["PolicyStatus"].get("IsPublic")
         except ClientError as e:
-            if _code(e) != "NoSuchBucketPolicy":
+            if error_code(e) != "NoSuchBucketPolicy":
                 raise
             public = False
         if public:
@@ -217,7 +214,7 @@ def training_bucket_object_lock(ctx: AssessContext, region: str) -> Iterator[Res
         try:
             cfg = ctx.client("s3").get_object_lock_configuration(Bucket=b)["ObjectLockConfiguration"]
         except ClientError as e:
-            if _code(e) != "ObjectLockConfigurationNotFoundError":
+            if error_code(e) != "ObjectLockConfigurationNotFoundError":
                 raise
             cfg = {}
         if cfg.get("ObjectLockEnabled") == "Enabled":
@@ -239,7 +236,7 @@ def ai_bucket_tls_only(ctx: AssessContext, region: str) -> Iterator[Result]:
         try:
             doc = load_document(ctx.client("s3").get_bucket_policy(Bucket=b)["Policy"])
         except ClientError as e:
-            if _code(e) != "NoSuchBucketPolicy":
+            if error_code(e) != "NoSuchBucketPolicy":
                 raise
             doc = None
         denies = any(str(s.get("Effect")).lower() == "deny" and "aws:securetransport" in str(s.get("Condition"))
