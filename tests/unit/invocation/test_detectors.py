@@ -9,7 +9,7 @@ import pytest
 from aidr.config import AidrConfig
 from aidr.detectors.context import DetectContext
 from aidr.detectors.invocation import model_abuse
-from aidr.detectors.invocation.model_abuse import Hour, judge
+from aidr.detectors.invocation.model_abuse import Hour, baseline, judge
 from aidr.detectors.invocation.pricing import estimated_cost, price_of
 from aidr.engine import Engine
 from aidr.findings.model import Finding
@@ -132,13 +132,14 @@ def test_unguarded_only_when_required_and_known() -> None:
 
 # ---------------------------------------------------------------------------------------------- model abuse
 def test_young_baseline_limits() -> None:
-    assert judge(Hour(1_000_000, 3.0, 10), [])[0] is None
-    assert judge(Hour(2_000_000, 3.0, 10), [])[0] == "medium"
-    assert judge(Hour(100, 150.0, 1), [])[0] == "high"
+    young = baseline([])
+    assert judge(Hour(1_000_000, 3.0, 10), young)[0] is None
+    assert judge(Hour(2_000_000, 3.0, 10), young)[0] == "medium"
+    assert judge(Hour(100, 150.0, 1), young)[0] == "high"
 
 
 def test_mature_baseline_is_robust_to_past_outliers() -> None:
-    history = [Hour(10_000 + 100 * (i % 5), 0.05, 4) for i in range(40)] + [Hour(5_000_000, 20.0, 90)]
+    history = baseline([Hour(10_000 + 100 * (i % 5), 0.05, 4) for i in range(40)] + [Hour(5_000_000, 20.0, 90)])
     assert judge(Hour(30_000, 0.1, 5), history)[0] is None  # three times the median, under the floor
     severity, facts = judge(Hour(300_000, 1.0, 40), history)
     assert severity == "medium" and facts["median_tokens_per_hour"] == 10_200

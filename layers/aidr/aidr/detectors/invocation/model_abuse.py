@@ -108,9 +108,8 @@ def _record(state: StateStore, ident: str, hour: int, inv: Invocation, cost: flo
     raise RuntimeError(f"state {key}: {PUT_RETRIES} concurrent updates lost; retry the event")
 
 
-def judge(current: Hour, history: list[Hour] | Baseline) -> tuple[str | None, dict[str, Any]]:
+def judge(current: Hour, base: Baseline) -> tuple[str | None, dict[str, Any]]:
     """Severity (None: normal) and the facts behind it."""
-    base = history if isinstance(history, Baseline) else baseline(history)
     if base.hours < MIN_BASELINE_HOURS:
         facts: dict[str, Any] = {"rule": "young baseline", "baseline_hours": base.hours}
         if current.tokens >= YOUNG_TOKENS[1] or current.cost >= YOUNG_COST[1]:

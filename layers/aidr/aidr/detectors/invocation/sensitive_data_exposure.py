@@ -66,15 +66,12 @@ def assess(text: str) -> Exposure:
     exp = Exposure()
     if not text:
         return exp
-    secrets, pii = scan_secrets(text), scan_pii(text)
-    if not secrets and not pii:
-        return exp
-    for hit in secrets:
+    for hit in scan_secrets(text):
         sev = "low" if hit.test_value else SECRET_SEVERITY[hit.kind]
         exp.add(hit.kind, 1, [hit.masked], sev)
         if hit.fingerprint:
             exp.fingerprints.add(hit.fingerprint)
-    for kind, c in pii.items():
+    for kind, c in scan_pii(text).items():
         sev = _volume_severity(kind, c.distinct, c.distinct - c.test_values)
         if sev:
             exp.add(kind, c.distinct, c.samples, sev)
