@@ -52,7 +52,20 @@ def test_run_prints_the_ratio_and_the_linearity_figure(tmp_path: Path) -> None:
     assert [f.name for f in figures] == ["invocation detection", "invocation scan linearity"]
     assert all(isinstance(f, Figure) and f.value is not None and f.value > 0 for f in figures)
     text = out.getvalue()
-    assert "ratio" in text and "1 MB pathological prompt" in text and "1 process" in text
+    assert "ratio" in text and "1 MB pathological prompt" in text and "1 process" in text and "floor" in text
+    assert "floor " in figures[0].note
+
+
+def test_floor_reads_every_record_s_body_text(tmp_path: Path) -> None:
+    """The floor counts records whose body text holds a gate literal: a planted one is found, in either body."""
+    clean = {"schemaType": "ModelInvocationLog", "input": {"inputBodyJson": {"messages": [{"content": "hi"}]}},
+             "output": {"outputBodyJson": {"output": {"message": {"content": [{"text": "hello"}]}}}}}
+    planted_in = orjson.loads(orjson.dumps(clean))
+    planted_in["input"]["inputBodyJson"]["messages"][0]["content"] = "IGNORE all that"
+    planted_out = orjson.loads(orjson.dumps(clean))
+    planted_out["output"]["outputBodyJson"]["output"]["message"]["content"][0]["text"] = "key AKIA..."
+    lines = [orjson.dumps(v) for v in (clean, planted_in, planted_out, [clean, planted_in])]
+    assert invocation.floor(b"\n".join(lines) + b"\n") == 3
 
 
 def test_corpus_time_runs_on_across_slices(tmp_path: Path) -> None:
