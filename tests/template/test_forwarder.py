@@ -65,7 +65,7 @@ def test_s3_only_delivery_rule_is_disabled_without_a_bucket(template: dict[str, 
 def test_forwarder_puts_only_invocation_records_and_writes_only_its_own_stores(template: dict[str, Any]) -> None:
     s = _statements(template)
     assert set(s) == {"PutInvocationRecordsOnAidrBus", "OffloadOversizeRecords", "EncryptOffloadedRecords",
-                      "DeadLetterUndeliverableRecords", "ReadInvocationLogObjects"}
+                      "DeadLetterUndeliverableRecords", "ReadInvocationLogObjects", "DecryptInvocationLogObjects"}
     put = s["PutInvocationRecordsOnAidrBus"]
     assert put["Action"] == "events:PutEvents" and ref(put["Resource"]) == "AidrEventBus"
     rule = props(_res(template, "InvocationLogRule"))["EventPattern"]

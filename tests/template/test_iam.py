@@ -6,6 +6,7 @@ translator runs offline here, as in `sam validate --lint`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -177,7 +178,7 @@ def test_detector_roles_add_only_their_dead_letter_queues(roles: dict[str, dict[
             assert inline == _dead_letter_sends(inline) and len(inline) == 2, fn
 
 
-BODY_READS = {"ReadOffloadedRecords", "DecryptOffloadedRecords", "ReadInvocationBodies"}
+BODY_READS = {"ReadOffloadedRecords", "DecryptOffloadedRecords", "ReadInvocationBodies", "DecryptInvocationBodies"}
 
 
 def test_invocation_detector_reads_only_invocation_bodies(roles: dict[str, dict[str, Any]]) -> None:
@@ -193,6 +194,47 @@ def test_invocation_detector_reads_only_invocation_bodies(roles: dict[str, dict[
     assert read["Resource"] == {"Fn::Sub": "${InvocationLogOffloadBucket.Arn}/aidr/offload/*"}
     assert decrypt["Action"] == "kms:Decrypt" and ref(decrypt["Resource"]) == "EncryptionKey"
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+
+
+@pytest.mark.parametrize(("fn", "sid", "condition", "has_bucket", "bucket"), [
+    ("ForwardInvocationLogsFunction", "DecryptInvocationLogObjects", "DecryptsInvocationLogObjects",
+     "HasInvocationLogBucket", "InvocationLogBucketName"),
+    ("DetectInvocationFunction", "DecryptInvocationBodies", "DecryptsInvocationBodies",
+     "HasInvocationBodyBucket", "InvocationBodyBucketName"),
+])
+def test_customer_key_of_bedrock_buckets_decrypts_only_their_objects_through_s3(
+        template: dict[str, Any], fn: str, sid: str, condition: str, has_bucket: str, bucket: str) -> None:
+    """InvocationLogKmsKeyArn: granted only when the bucket and the key are both named, only via S3, and only for
+    objects of that bucket (SSE-KMS's encryption context: the object's ARN, or the bucket's with Bucket Keys)."""
+    (grant,) = [p["Fn::If"] for p in props(template["Resources"][fn])["Policies"]
+                if isinstance(p, dict) and "Fn::If" in p and p["Fn::If"][0] == condition]
+    assert grant[2] == {"Ref": "AWS::NoValue"}
+    (s,) = grant[1]["Statement"]
+    assert s["Sid"] == sid and s["Effect"] == "Allow" and s["Action"] == "kms:Decrypt"
+    assert s["Resource"] == {"Ref": "InvocationLogKmsKeyArn"}
+    assert s["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}"},
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"}]},
+    }
+    assert template["Conditions"][condition] == {"Fn::And": [{"Condition": has_bucket},
+                                                             {"Condition": "HasInvocationLogKey"}]}
+    assert template["Conditions"]["HasInvocationLogKey"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "InvocationLogKmsKeyArn"}, ""]}]}
+
+
+@pytest.mark.parametrize(("value", "ok"), [
+    ("", True),
+    ("arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", True),
+    ("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab", True),
+    ("arn:aws:kms:eu-west-1:111122223333:alias/bedrock-logs", False),  # an alias is no key ARN for IAM
+    ("1234abcd-12ab-34cd-56ef-1234567890ab", False),
+    ("*", False),
+])
+def test_invocation_log_key_parameter_takes_a_key_arn_only(template: dict[str, Any], value: str, ok: bool) -> None:
+    pattern = template["Parameters"]["InvocationLogKmsKeyArn"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is ok
 
 
 def test_record_finding_role_stores_notifies_and_exports_only(roles: dict[str, dict[str, Any]]) -> None:
