@@ -39,16 +39,23 @@ def decide_via_api(approval_id: str, caller: str | None, decision: str = "approv
     return resp["statusCode"], json.loads(resp["body"])
 
 
+RESPONSE_URL = "https://hooks.slack.com/actions/T0AIDR/1/xyz"
+
+
 def slack_body(approval_id: str, action: str = "aidr_approve", user: str = "U0ALICE", team: str = "T0AIDR",
-               reason: str | None = "looked at the evidence") -> str:
-    payload = {
+               reason: str | None = "looked at the evidence", message: dict[str, Any] | None = None,
+               response_url: str = RESPONSE_URL) -> str:
+    """A block_actions payload as Slack sends it; ``message`` is the message the buttons are in."""
+    payload: dict[str, Any] = {
         "type": "block_actions", "team": {"id": team, "domain": "example"},
         "user": {"id": user, "username": "alice", "team_id": team},
         "actions": [{"action_id": action, "block_id": "b1", "value": approval_id, "type": "button",
                      "action_ts": "1767225600.000100"}],
         "state": {"values": {"aidr_reason": {"reason": {"type": "plain_text_input", "value": reason}}}},
-        "response_url": "https://hooks.slack.com/actions/T0AIDR/1/xyz",
+        "response_url": response_url,
     }
+    if message is not None:
+        payload["message"] = message
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 

@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 from aidr.approvals.errors import BadRequest, NotAuthenticated
-from aidr.approvals.slack import parse_interaction, sign, verify_signature
+from aidr.approvals.slack import Interaction, parse_interaction, response_url, sign, verify_signature
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TS = "1767225600"
@@ -50,7 +50,33 @@ def test_parse_interaction() -> None:
     body = _body({"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"},
                   "actions": [{"action_id": "aidr_reject", "value": "ap-1"}],
                   "state": {"values": {"aidr_reason": {"reason": {"value": "not ours"}}}}})
-    assert parse_interaction(body) == ("ap-1", "reject", "slack:T1:U1", "not ours")
+    assert parse_interaction(body) == Interaction("ap-1", "reject", "slack:T1:U1", "not ours", "U1", None, None)
+
+
+def test_parse_interaction_keeps_a_slack_response_url_and_the_message() -> None:
+    message = {"blocks": [{"type": "header"}]}
+    click = parse_interaction(_body({
+        "type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"},
+        "actions": [{"action_id": "aidr_approve", "value": "ap-1"}], "message": message,
+        "response_url": "https://hooks.slack.com/actions/T1/2/abc"}))
+    assert click.response_url == "https://hooks.slack.com/actions/T1/2/abc" and click.message == message
+    assert click.decision == "approve" and click.reason is None
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://hooks.slack.com/actions/T1/2/abc", True),
+    ("https://hooks.slack-gov.com/actions/T1/2/abc", True),
+    ("http://hooks.slack.com/actions/T1/2/abc", False),  # not TLS
+    ("https://hooks.slack.com.attacker.example/actions", False),
+    ("https://hooks.slack.com@attacker.example/actions", False),  # userinfo: the host is attacker.example
+    ("https://user@hooks.slack.com/actions", False),
+    ("https://hooks.slack.com:8443/actions", False),
+    ("https://hooks.slack.com:notaport/actions", False),
+    ("https://169.254.169.254/latest/meta-data/", False),
+    ("", False), (None, False), (["https://hooks.slack.com/x"], False),
+])
+def test_response_url_only_on_slack_hosts(url: object, ok: bool) -> None:
+    assert response_url(url) == (url if ok else None)
 
 
 @pytest.mark.parametrize("body", [
