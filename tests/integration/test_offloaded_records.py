@@ -176,7 +176,7 @@ def test_a_text_body_is_scanned_as_text(account: Account) -> None:
 
 @pytest.mark.parametrize(("bucket", "why"), [
     (None, "no invocation body bucket is configured"),
-    ("some-other-bucket", "not the configured some-other-bucket"),
+    ("some-other-bucket", "outside the configured body bucket (some-other-bucket)"),
 ])
 def test_bodies_outside_the_configured_bucket_are_not_read(bucket: str | None, why: str, account: Account) -> None:
     from aidr.logs.offload import resolve_bedrock_bodies
@@ -210,3 +210,105 @@ def test_gzip_bombs_stop_at_the_cap(account: Account, monkeypatch: pytest.Monkey
     account.client("s3").put_object(Bucket=BODY_BUCKET, Key=key, Body=gzip.compress(b" " * 5_000_000))
     resolved, read, kept = resolve_bedrock_bodies(record, account.client("s3"), BODY_BUCKET)
     assert resolved is record and read == 0 and "above 100000 bytes" in kept[0]
+
+
+# ------------------------------------------------------------ S3 delivery: bodies in the log bucket's data/ folders
+LOG_BUCKET = "bedrock-logs-111122223333"
+LOG_DATA_KEY = "team-a/AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/03/01/10/data/r-9_input.json.gz"
+
+
+def _record_with_body_in(account: Account, bucket: str, key: str, body: bytes) -> dict[str, Any]:
+    import gzip
+
+    s3 = account.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=key, Body=gzip.compress(body))
+    record = converse("placeholder", request_id="r-9", tokens=(40_000, 20))
+    record["input"] = {"inputContentType": "application/json", "inputTokenCount": 40_000,
+                       "inputBodyS3Path": f"s3://{bucket}/{key}"}
+    return record
+
+
+def test_with_s3_delivery_bodies_are_read_from_the_log_bucket_data_folders(
+        account: Account, counted: dict[str, float], monkeypatch: pytest.MonkeyPatch) -> None:
+    """No large-data bucket is configured: S3 delivery keeps moved bodies beside the logs, and they are scanned."""
+    body = json.dumps(converse("Please review:\n" + "padding " * 15_000 + PEM)["input"]["inputBodyJson"]).encode()
+    monkeypatch.setenv("AIDR_INVOCATION_LOG_BUCKET", LOG_BUCKET)
+    run_detectors(FUNCTION, _event(_record_with_body_in(account, LOG_BUCKET, LOG_DATA_KEY, body)))
+    published = [e["detail"] for e in account.bus_events() if e["detail-type"] == "aidr Finding"]
+    assert [f["severity"] for f in published if f["detector"] == "invocation.sensitive_data_exposure"] == ["high"]
+    assert counted.get("InvocationBodiesRead") == 1
+
+
+def test_only_the_data_folders_of_the_log_bucket_are_read(account: Account) -> None:
+    """A record cannot point the function at a log file (or anything else) in the log bucket."""
+    from aidr.logs.offload import resolve_bedrock_bodies
+
+    key = LOG_DATA_KEY.replace("/data/", "/")
+    record = _record_with_body_in(account, LOG_BUCKET, key, b"{}")
+    resolved, read, kept = resolve_bedrock_bodies(record, account.client("s3"), None, LOG_BUCKET)
+    assert resolved is record and read == 0 and "outside the configured body bucket" in kept[0]
+    assert "data/ folders (bedrock-logs-111122223333)" in kept[0]
+
+
+def _record_time(record: dict[str, Any]) -> float:
+    from aidr.normalize.timeutil import parse_time
+
+    t = parse_time(record["timestamp"])
+    assert t is not None
+    return t.timestamp()
+
+
+def test_a_body_not_written_yet_is_retried_then_counted_once_the_grace_is_over(account: Account) -> None:
+    """Bedrock writes a moved body after its record: while the record is young a missing body fails the event
+    (Lambda retries it); once the grace is over, the record goes on without it."""
+    from aidr.logs.offload import BODY_WRITE_GRACE_SECONDS, BodyNotWrittenYet, resolve_bedrock_bodies
+
+    record = _moved_body_record(account, b"{}")
+    s3 = account.client("s3")
+    path = record["input"]["inputBodyS3Path"]
+    s3.delete_object(Bucket=BODY_BUCKET, Key=path.split("/", 3)[3])
+    t = _record_time(record)
+    with pytest.raises(BodyNotWrittenYet, match="not written yet"):
+        resolve_bedrock_bodies(record, s3, BODY_BUCKET, now=t + 20)
+    resolved, read, kept = resolve_bedrock_bodies(record, s3, BODY_BUCKET, now=t + BODY_WRITE_GRACE_SECONDS + 1)
+    assert resolved is record and read == 0 and "NoSuchKey" in kept[0]
+
+
+def test_a_denied_body_is_not_retried_even_when_young(account: Account) -> None:
+    """Only "missing" waits for Bedrock; "denied" is a configuration problem that retrying cannot fix."""
+    from aidr.logs.offload import resolve_bedrock_bodies
+    from botocore.exceptions import ClientError
+
+    class Denied:
+        def get_object(self, **_kw: Any) -> Any:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetObject")
+
+    record = _moved_body_record(account, b"{}")
+    resolved, read, kept = resolve_bedrock_bodies(record, Denied(), BODY_BUCKET, now=_record_time(record) + 5)
+    assert resolved is record and read == 0 and "AccessDenied" in kept[0]
+
+
+def test_a_young_record_with_its_body_not_written_fails_the_event_and_releases_its_claim(
+        account: Account, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end: the handler raises (Lambda retries), no finding is published, and the retry is not skipped as
+    a duplicate: once the body is there, the same event is processed."""
+    import gzip
+    from datetime import UTC, datetime
+
+    body = json.dumps(converse("Please review:\n" + PEM)["input"]["inputBodyJson"]).encode()
+    record = _moved_body_record(account, body)
+    record["timestamp"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    key = record["input"]["inputBodyS3Path"].split("/", 3)[3]
+    s3 = account.client("s3")
+    s3.delete_object(Bucket=BODY_BUCKET, Key=key)
+    monkeypatch.setenv("AIDR_INVOCATION_BODY_BUCKET", BODY_BUCKET)
+    from aidr.logs.offload import BodyNotWrittenYet
+
+    with pytest.raises(BodyNotWrittenYet):
+        run_detectors(FUNCTION, _event(record))
+    assert [e for e in account.bus_events() if e["detail-type"] == "aidr Finding"] == []
+    s3.put_object(Bucket=BODY_BUCKET, Key=key, Body=gzip.compress(body))
+    run_detectors(FUNCTION, _event(record))
+    published = [e["detail"] for e in account.bus_events() if e["detail-type"] == "aidr Finding"]
+    assert [f["detector"] for f in published] == ["invocation.sensitive_data_exposure"]

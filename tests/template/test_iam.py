@@ -178,7 +178,9 @@ def test_detector_roles_add_only_their_dead_letter_queues(roles: dict[str, dict[
             assert inline == _dead_letter_sends(inline) and len(inline) == 2, fn
 
 
-BODY_READS = {"ReadOffloadedRecords", "DecryptOffloadedRecords", "ReadInvocationBodies", "DecryptInvocationBodies"}
+BODY_READS = {"ReadOffloadedRecords", "DecryptOffloadedRecords", "ReadInvocationBodies", "DecryptInvocationBodies",
+              "ListInvocationBodies", "ReadInvocationBodiesInLogBucket", "ListInvocationLogBucket",
+              "DecryptInvocationBodiesInLogBucket"}
 
 
 def test_invocation_detector_reads_only_invocation_bodies(roles: dict[str, dict[str, Any]]) -> None:
@@ -189,6 +191,15 @@ def test_invocation_detector_reads_only_invocation_bodies(roles: dict[str, dict[
     bodies = extra["ReadInvocationBodies"]
     assert bodies["Action"] == "s3:GetObject"
     assert bodies["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${InvocationBodyBucketName}/*"}
+    # S3 delivery: only the data/ folders of the log bucket, where Bedrock puts the bodies it moves.
+    in_logs = extra["ReadInvocationBodiesInLogBucket"]
+    assert in_logs["Action"] == "s3:GetObject"
+    assert in_logs["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::${InvocationLogBucketName}/*/data/*"}
+    # Listing (the buckets only, no object access) turns "not written yet" into NoSuchKey instead of AccessDenied.
+    for sid, param in (("ListInvocationBodies", "InvocationBodyBucketName"),
+                       ("ListInvocationLogBucket", "InvocationLogBucketName")):
+        assert extra[sid]["Action"] == "s3:ListBucket"
+        assert extra[sid]["Resource"] == {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{param}}}"}
     read, decrypt = extra["ReadOffloadedRecords"], extra["DecryptOffloadedRecords"]
     assert read["Action"] == "s3:GetObject"
     assert read["Resource"] == {"Fn::Sub": "${InvocationLogOffloadBucket.Arn}/aidr/offload/*"}
@@ -196,14 +207,17 @@ def test_invocation_detector_reads_only_invocation_bodies(roles: dict[str, dict[
     assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
 
 
-@pytest.mark.parametrize(("fn", "sid", "condition", "has_bucket", "bucket"), [
+@pytest.mark.parametrize(("fn", "sid", "condition", "has_bucket", "bucket", "objects"), [
     ("ForwardInvocationLogsFunction", "DecryptInvocationLogObjects", "DecryptsInvocationLogObjects",
-     "HasInvocationLogBucket", "InvocationLogBucketName"),
+     "HasInvocationLogBucket", "InvocationLogBucketName", "*"),
     ("DetectInvocationFunction", "DecryptInvocationBodies", "DecryptsInvocationBodies",
-     "HasInvocationBodyBucket", "InvocationBodyBucketName"),
+     "HasInvocationBodyBucket", "InvocationBodyBucketName", "*"),
+    ("DetectInvocationFunction", "DecryptInvocationBodiesInLogBucket", "DecryptsInvocationLogBodies",
+     "HasInvocationLogBucket", "InvocationLogBucketName", "*/data/*"),
 ])
 def test_customer_key_of_bedrock_buckets_decrypts_only_their_objects_through_s3(
-        template: dict[str, Any], fn: str, sid: str, condition: str, has_bucket: str, bucket: str) -> None:
+        template: dict[str, Any], fn: str, sid: str, condition: str, has_bucket: str, bucket: str,
+        objects: str) -> None:
     """InvocationLogKmsKeyArn: granted only when the bucket and the key are both named, only via S3, and only for
     objects of that bucket (SSE-KMS's encryption context: the object's ARN, or the bucket's with Bucket Keys)."""
     (grant,) = [p["Fn::If"] for p in props(template["Resources"][fn])["Policies"]
@@ -216,7 +230,7 @@ def test_customer_key_of_bedrock_buckets_decrypts_only_their_objects_through_s3(
         "StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}},
         "StringLike": {"kms:EncryptionContext:aws:s3:arn": [
             {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}"},
-            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/*"}]},
+            {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::${{{bucket}}}/{objects}"}]},
     }
     assert template["Conditions"][condition] == {"Fn::And": [{"Condition": has_bucket},
                                                              {"Condition": "HasInvocationLogKey"}]}

@@ -145,7 +145,7 @@ def _with_bodies_from_s3(event: dict[str, Any], settings: Settings, clients: Cli
         _not_read(engine, event, "dropped:offloaded record not read", [pointer_kept])
     elif detail is not event["detail"]:
         count(metrics, "OffloadedRecordsRead")
-    detail, bodies, kept = resolve_bedrock_bodies(detail, s3, settings.body_bucket)
+    detail, bodies, kept = resolve_bedrock_bodies(detail, s3, settings.body_bucket, settings.log_bucket)
     if kept:
         _not_read(engine, event, "dropped:invocation body in S3 not read", kept)
     if bodies:

@@ -27,6 +27,7 @@ ENV = {
     "response_mode": "AIDR_RESPONSE_MODE",
     "offload_bucket": "AIDR_OFFLOAD_BUCKET",
     "body_bucket": "AIDR_INVOCATION_BODY_BUCKET",
+    "log_bucket": "AIDR_INVOCATION_LOG_BUCKET",
 }
 
 
@@ -64,6 +65,7 @@ class Settings:
     response_mode: str = "notify"
     offload_bucket: str | None = None  # where oversize invocation-log records are (forwarder writes, detector reads)
     body_bucket: str | None = None  # where Bedrock writes invocation bodies over 100 KB (its large-data bucket)
+    log_bucket: str | None = None  # the bucket of S3 log delivery, whose data/ folders hold such bodies too
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +87,7 @@ class Settings:
             response_mode=_choice(env, "response_mode", RESPONSE_MODES, "notify"),
             offload_bucket=env.get(ENV["offload_bucket"]) or None,
             body_bucket=env.get(ENV["body_bucket"]) or None,
+            log_bucket=env.get(ENV["log_bucket"]) or None,
         )
 
     def require(self, field: str) -> str:
