@@ -154,6 +154,34 @@ def test_inference_profile_arn_resolves_to_the_model() -> None:
     assert parse_invocation(converse(model=app)).model_id is None
 
 
+def test_cross_region_inference_keeps_where_the_model_ran() -> None:
+    """``region`` is the caller's; ``inferenceRegion`` where a cross-region profile ran the model. The evidence
+    names the second only when it differs."""
+    from aidr.config import AidrConfig
+    from aidr.detectors.context import DetectContext
+    from aidr.detectors.invocation.common import summary
+    from aidr.state import MemoryState
+
+    ctx = DetectContext(config=AidrConfig(), state=MemoryState())
+    moved = parse_invocation(converse(region="us-east-1", inferenceRegion="us-west-2"))
+    assert (moved.region, moved.inference_region) == ("us-east-1", "us-west-2")
+    assert summary(moved, ctx)["inference_region"] == "us-west-2"
+    same = parse_invocation(converse(region="us-east-1", inferenceRegion="us-east-1"))
+    assert "inference_region" not in summary(same, ctx)
+    assert parse_invocation(converse()).inference_region is None
+
+
+def test_a_body_that_is_a_bare_message_list() -> None:
+    """A body file may hold the messages array alone: user turns are the prompt, assistant turns are not."""
+    body = [{"role": "user", "content": [{"text": "first question"}]},
+            {"role": "assistant", "content": [{"text": "an earlier answer"}]},
+            {"role": "user", "content": "and a follow-up"}]
+    inv = parse_invocation(record(body, converse_out("ok")))
+    assert inv.prompt_text == "first question\nand a follow-up" and inv.problems == ()
+    embeddings = parse_invocation(record(["one text", "two texts"], None))
+    assert embeddings.prompt_text == "one text\ntwo texts"
+
+
 def test_error_record_without_output() -> None:
     inv = parse_invocation(error("ValidationException"))
     assert inv.error_code == "ValidationException"

@@ -101,6 +101,8 @@ class Invocation:
     account: str | None
     region: str | None
     timestamp: datetime | None
+    # Where a cross-region inference profile ran the model (``inferenceRegion``); ``region`` is the caller's.
+    inference_region: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
     cache_read_tokens: int | None = None
@@ -310,9 +312,11 @@ _LEGACY_INPUT_KEYS = frozenset(("prompt", "inputText", "message", "query", "prea
 
 def read_input_body(body: Any, acc: _Acc) -> None:
     """Every request shape: Converse/Nova/Anthropic/OpenAI messages, legacy prompts, Titan, Cohere."""
-    if isinstance(body, list):  # a batch of texts (embeddings)
+    if isinstance(body, list):  # a batch of texts (embeddings), or a bare message list (an S3 body file)
         for item in body:
-            acc.prompt.add(item if isinstance(item, str) else None)
+            if isinstance(item, str):
+                acc.prompt.add(item)
+        _messages([m for m in body if isinstance(m, dict) and "role" in m], acc)
         return
     if not isinstance(body, dict):
         return
@@ -565,6 +569,7 @@ def parse_invocation(record: Mapping[str, Any], where: str = "record") -> Invoca
         account=_str(record.get("accountId")),
         region=_str(record.get("region")),
         timestamp=parse_time(record.get("timestamp")),
+        inference_region=_str(record.get("inferenceRegion")),
         # The record-level counts are authoritative; some records log 0 there while the body has usage.
         input_tokens=in_tokens if in_tokens else acc.usage.get("in", in_tokens),
         output_tokens=out_tokens if out_tokens else acc.usage.get("out", out_tokens),

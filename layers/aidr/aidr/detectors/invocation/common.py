@@ -62,6 +62,8 @@ def summary(inv: Invocation, ctx: DetectContext) -> dict[str, Any]:
     out: dict[str, Any] = {"operation": inv.operation, "model_id": inv.model_id or inv.raw_model_id}
     if inv.raw_model_id and inv.raw_model_id != inv.model_id:
         out["model_id_as_called"] = inv.raw_model_id
+    if inv.inference_region and inv.inference_region != inv.region:
+        out["inference_region"] = inv.inference_region  # a cross-region inference profile ran it there
     if inv.request_id:
         out["request_id"] = inv.request_id
     if inv.error_code:
