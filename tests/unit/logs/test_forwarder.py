@@ -22,8 +22,8 @@ def items(records: list[dict[str, Any]]) -> list[SourceRecord]:
 class Spy:
     """Wraps the events client: records each PutEvents call, and can refuse entries on chosen attempts."""
 
-    def __init__(self, client: Any, refuse: Any = None) -> None:
-        self.client, self.refuse, self.calls = client, refuse, []
+    def __init__(self, client: Any, refuse: Any = None, code: str = "ThrottlingException") -> None:
+        self.client, self.refuse, self.code, self.calls = client, refuse, code, []
 
     def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
         self.calls.append(Entries)
@@ -32,7 +32,7 @@ class Spy:
         accepted = [e for i, e in enumerate(Entries) if i not in refused]
         real = self.client.put_events(Entries=accepted)["Entries"] if accepted else []
         it = iter(real)
-        results = [{"ErrorCode": "ThrottlingException", "ErrorMessage": "Rate exceeded"} if i in refused else next(it)
+        results = [{"ErrorCode": self.code, "ErrorMessage": "refused"} if i in refused else next(it)
                    for i in range(len(Entries))]
         return {"FailedEntryCount": len(refused), "Entries": results}
 
@@ -82,6 +82,19 @@ def test_entries_refused_every_time_are_dead_lettered(account: Account) -> None:
     assert letter["kind"] == "put_failed" and letter["location"] == "test:1"
     assert "ThrottlingException" in letter["reason"]
     assert json.loads(letter["detail"])["requestId"] == records[1]["requestId"]
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "MalformedDetail", "NotAuthorizedForSourceException"])
+def test_entries_refused_for_good_are_dead_lettered_without_retrying(account: Account, code: str) -> None:
+    """Only InternalFailure and ThrottlingException can succeed on a retry; the rest go to the DLQ at once."""
+    records = [converse() for _ in range(3)]
+    spy = Spy(account.events, refuse=lambda _attempt, i, _e: i == 1, code=code)
+    delays: list[float] = []
+    result = account.forwarder(events=spy, max_attempts=3, sleep=delays.append).forward(items(records))
+    assert (result.sent, result.retried, result.dead_lettered) == (2, 0, 1)
+    assert len(spy.calls) == 1 and delays == []
+    (letter,) = account.dead_letters()
+    assert code in letter["reason"] and json.loads(letter["detail"])["requestId"] == records[1]["requestId"]
 
 
 def test_a_failing_call_counts_as_an_attempt(account: Account) -> None:

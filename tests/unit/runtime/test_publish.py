@@ -74,6 +74,16 @@ def test_entries_still_refused_after_every_attempt_raise(events: tuple[Any, Stub
     assert len(delays) == 2 and delays[1] > delays[0] / 2  # backoff grows (with jitter)
 
 
+def test_entries_refused_for_good_are_not_retried(events: tuple[Any, Stubber]) -> None:
+    client, stub = events
+    refused = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "AccessDeniedException", "ErrorMessage": "no"}]}
+    stub.add_response("put_events", refused, {"Entries": [entry(0)]})
+    delays: list[float] = []
+    with pytest.raises(PublishFailed, match=r"after 1 attempts \(AccessDeniedException x1\)"):
+        put_events([entry(0)], client, attempts=3, sleep=delays.append)
+    assert delays == []
+
+
 def test_retries_stop_when_the_invocation_is_about_to_time_out(events: tuple[Any, Stubber]) -> None:
     client, stub = events
     refused = {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure", "ErrorMessage": "x"}]}

@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 
 from ..errors import AidrError
-from ..runtime.publish import batches, entry_size
+from ..runtime.publish import batches, entry_size, retryable
 from .entries import MAX_ENTRY_BYTES, Entry, make_entry, pointer_record
 from .sources import BadRecord, Item, SourceRecord
 
@@ -173,7 +173,10 @@ class Forwarder:
             for (en, loc), res in zip(todo, resp.get("Entries", []), strict=False):
                 if res.get("ErrorCode"):
                     errors[id(en)] = f"PutEvents rejected the entry: {res['ErrorCode']}: {res.get('ErrorMessage', '')}"
-                    failed.append((en, loc))
+                    if retryable(res["ErrorCode"]):
+                        failed.append((en, loc))
+                    else:  # the same answer on every try: to the dead-letter queue now
+                        self._give_up(result, en, loc, errors[id(en)])
                 else:
                     result.sent += 1
             # A response shorter than the request leaves the tail unaccounted for: retry it too.
@@ -182,9 +185,11 @@ class Forwarder:
             if not todo:
                 return
         for en, loc in todo:
-            reason = errors.get(id(en), "PutEvents did not accept the entry")
-            result.problems.append(f"{loc}: {reason}")
-            self._dead_letter(result, "put_failed", loc, reason, detail=en["Detail"])
+            self._give_up(result, en, loc, errors.get(id(en), "PutEvents did not accept the entry"))
+
+    def _give_up(self, result: ForwardResult, entry: Entry, location: str, reason: str) -> None:
+        result.problems.append(f"{location}: {reason}")
+        self._dead_letter(result, "put_failed", location, reason, detail=entry["Detail"])
 
     def _offload_key(self, record: dict[str, Any]) -> str:
         rid = record.get("requestId")

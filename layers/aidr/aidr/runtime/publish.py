@@ -96,7 +96,8 @@ def put_events(
                 break
             pending, errors = _refused(pending, resp["Entries"])
             delay = min(max_delay, base_delay * 2**attempt) * random.uniform(0.5, 1.0)
-            if attempt + 1 == attempts or (time_left is not None and time_left() < delay + TIME_MARGIN_SECONDS):
+            if (attempt + 1 == attempts or not any(map(retryable, errors))
+                    or (time_left is not None and time_left() < delay + TIME_MARGIN_SECONDS)):
                 break
             (sleep or time.sleep)(delay)
         if pending:
@@ -106,6 +107,15 @@ def put_events(
                 f"{pending[0].get('EventBusName')!r} after {attempt + 1} attempts ({codes})"
             )
     return len(entries)
+
+
+# PutEvents entry errors worth retrying (PutEventsResultEntry): the others (AccessDeniedException,
+# InvalidArgument, MalformedDetail, NotAuthorizedFor...) give the same answer every time.
+RETRYABLE_ENTRY_ERRORS = frozenset({"InternalFailure", "ThrottlingException"})
+
+
+def retryable(code: object) -> bool:
+    return code in RETRYABLE_ENTRY_ERRORS
 
 
 def _refused(batch: list[dict[str, Any]], results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Counter[str]]:
