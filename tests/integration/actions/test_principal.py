@@ -93,7 +93,9 @@ def test_deny_bedrock_names_the_bearer_token_action_for_roles_and_users(rec: Rec
     action.apply(snap)
     statement = inline_policies(target)["AidrDenyBedrock"]["Statement"][0]
     assert statement["Effect"] == "Deny"
-    assert statement["Action"] == ["bedrock:*", "bedrock:CallWithBearerToken"]
+    # API keys work on two endpoints, each with its own IAM action: both are denied.
+    assert statement["Action"] == ["bedrock:*", "bedrock:CallWithBearerToken", "bedrock-mantle:*",
+                                   "bedrock-mantle:CallWithBearerToken"]
     action.undo(snap)
     assert inline_policies(target) == {}
 

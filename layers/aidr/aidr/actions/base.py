@@ -248,6 +248,15 @@ class Action(ABC):
             raise ActionFailed(f"{self.id}: given a snapshot of {s.action!r}")
         return s
 
+    @classmethod
+    def widen_options(cls, stored: dict[str, Any], applied: dict[str, Any]) -> dict[str, Any]:
+        """The options a stored snapshot keeps once a later run applied with ``applied`` (the undo reads them).
+
+        By default undo does not depend on options, so the first run's stay. Actions whose options scope what
+        apply changes return the union, so undo covers every run's changes.
+        """
+        return stored
+
     def options_of(self, snap: Snapshot) -> Any:
         """The options recorded in the snapshot: a bare action rebuilt by the runner acts with them."""
         return self._validate_options(snap.options)

@@ -188,7 +188,7 @@ class QuarantineBucket(Action):
 
         def tag() -> list[Change]:
             tags, value = _tag_map(b.tags()), self._tag_value(snap)
-            if tags.get(QUARANTINE_TAG) == value:
+            if QUARANTINE_TAG in tags:  # since the first quarantine; a later finding's run keeps that time
                 return []
             tags[QUARANTINE_TAG] = value
             new = [{"Key": k, "Value": v} for k, v in tags.items()]

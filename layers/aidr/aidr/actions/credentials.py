@@ -2,8 +2,9 @@
 
 Credentials are deactivated, never deleted: a deleted key cannot come back and its id is evidence. Apply
 deactivates every credential that is active *when it runs* (one the attacker created after the snapshot included);
-undo puts each credential the snapshot knew back to its recorded status and leaves later ones inactive, since the
-prior state had no such credential. Pass ``credential_ids`` to act on the leaked credentials only.
+undo puts each credential the snapshot knew and apply could touch back to its recorded status, and leaves later
+ones inactive, since the prior state had no such credential. Pass ``credential_ids`` to act on the leaked
+credentials only (undo then leaves the others as they are).
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ class _CredentialStatusAction(Action):
             raise ActionFailed(f"{self.id}: {self.kind} {', '.join(missing)} not found on {target.label}")
         return CredentialState(statuses=statuses)
 
+    @classmethod
+    def widen_options(cls, stored: dict[str, Any], applied: dict[str, Any]) -> dict[str, Any]:
+        """Undo covers every credential any run switched off: the union of the scopes (None, all, absorbs)."""
+        a, b = stored.get("credential_ids"), applied.get("credential_ids")
+        return {**stored, "credential_ids": None if a is None or b is None else sorted({*a, *b})}
+
     def _in_scope(self, snap: Snapshot, credential_id: str) -> bool:
         only = self.options_of(snap).credential_ids
         return only is None or credential_id in only
@@ -71,8 +78,9 @@ class _CredentialStatusAction(Action):
             current = self._statuses(snap.target)
             prior = CredentialState.model_validate(snap.state).statuses
             # Deleted since the snapshot: nothing to restore. Created since: not in the prior state, left as is.
+            # Out of scope: apply never touched it, so its status now is someone else's doing.
             return self._changes(snap, {cid: status for cid, status in prior.items()
-                                        if cid in current and current[cid] != status})
+                                        if cid in current and current[cid] != status and self._in_scope(snap, cid)})
 
         return [restore]
 

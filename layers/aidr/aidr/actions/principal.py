@@ -26,6 +26,8 @@ REVOKE_POLICY = "AWSRevokeOlderSessions"
 DENY_BEDROCK_POLICY = "AidrDenyBedrock"
 DISABLE_LOGIN_POLICY = "AidrDisableLoginProfile"
 _TOKEN_ISSUE_TIME = "aws:TokenIssueTime"
+# Bedrock API keys work on two endpoints, each with its own action: both must be denied to stop a key.
+BEDROCK_ACTIONS = ["bedrock:*", "bedrock:CallWithBearerToken", "bedrock-mantle:*", "bedrock-mantle:CallWithBearerToken"]
 
 
 def _iso(dt: datetime) -> str:
@@ -119,7 +121,8 @@ class RevokeUserSessions(_RevokeSessions):
 @action("deny-bedrock")
 class DenyBedrock(InlinePolicyAction):
     """Cut a role or user off Amazon Bedrock: inline ``AidrDenyBedrock`` denying ``bedrock:*`` and
-    ``bedrock:CallWithBearerToken`` (named explicitly: it is what Bedrock API keys are checked against).
+    ``bedrock-mantle:*`` (the OpenAI/Anthropic-compatible endpoint, its own IAM namespace), with both
+    ``CallWithBearerToken`` actions named explicitly: Bedrock API keys are checked against them, one per endpoint.
 
     Narrower than revoking sessions: the principal keeps its other access, so a workload that shares the role keeps
     running. Long-term Bedrock API keys of a user are also cut by this deny; ``deactivate-bedrock-api-keys``
@@ -128,13 +131,13 @@ class DenyBedrock(InlinePolicyAction):
 
     title = "Deny all Amazon Bedrock access"
     policy_name = DENY_BEDROCK_POLICY
-    effect = "deny bedrock:* and bedrock:CallWithBearerToken"
+    effect = "deny bedrock:*, bedrock-mantle:* and both endpoints' CallWithBearerToken (API keys)"
     permissions = ROLE_POLICY_PERMISSIONS + USER_POLICY_PERMISSIONS
 
     def document(self, snap: Snapshot) -> Document:
         return {"Version": "2012-10-17", "Statement": [{
             "Sid": DENY_BEDROCK_POLICY, "Effect": "Deny",
-            "Action": ["bedrock:*", "bedrock:CallWithBearerToken"], "Resource": "*",
+            "Action": BEDROCK_ACTIONS, "Resource": "*",
         }]}
 
 

@@ -33,7 +33,7 @@ from .catalog import DISABLE_ENDPOINT, QUARANTINE_BUCKET, RESTORE_LOGGING, REVOK
 ROLE_ACTIONS = ("revoke-role-sessions", "deny-bedrock")
 USER_ACTIONS = ("deactivate-access-keys", "revoke-user-sessions", "deny-bedrock", "disable-login-profile")
 # Users the console creates for long-term Bedrock API keys (service-specific credentials): their keys are also
-# switched off. Every user's bearer tokens are already cut by deny-bedrock (bedrock:CallWithBearerToken).
+# switched off. Every user's bearer tokens are already cut by deny-bedrock (CallWithBearerToken, both endpoints).
 BEDROCK_API_KEY_USER_PREFIX = "BedrockAPIKey-"
 # CloudFormation resource type in a finding -> the action that contains it in disable-endpoint.
 WORKLOAD_ACTIONS = {

@@ -7,6 +7,7 @@ the model keeps as extra fields.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -31,6 +32,10 @@ class ActionRun(BaseModel):
     stage: Stage = "approved"
     """``now``: applied before any approval (auto mode, reversible); ``approved``: only after approval."""
     snapshot_key: str | None = None
+    taken_at: datetime | None = None
+    """When this run snapshotted the target. The stored snapshot may be an earlier run's (the first is kept, for
+    undo); this run applies and verifies with its own moment and options (a revocation cut-off must be at or after
+    it, a leaked key named by this finding must be the one switched off)."""
     changes: list[str] = []
     """What apply will change (the dry-run at plan time), in words for the approver."""
     applied: bool = False

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import ActionFailed
@@ -51,27 +52,31 @@ class SnapshotStore:
         self.state.add(f"snapshots:{finding_id}", key, ts, SNAPSHOT_TTL_SECONDS, {"action": snapshot.get("action")})
         return kept
 
-    def mark_applied(self, key: str) -> None:
+    def mark_applied(self, key: str, widen: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         """Record that the action of ``key`` was applied: the rollback undoes only what was applied (undoing an action
-        that never ran would revert whatever legitimately changed since its snapshot)."""
-        self._mark(key, applied=True)
+        that never ran would revert whatever legitimately changed since its snapshot). ``widen`` maps the stored
+        options to those the undo must cover once this run applied too."""
+        self._mark(key, widen, applied=True)
 
     def mark_rolled_back(self, key: str) -> None:
         """The target is back to the snapshot: the snapshot is spent."""
-        self._mark(key, applied=False, rolled_back=True)
+        self._mark(key, None, applied=False, rolled_back=True)
 
     def applied(self, key: str) -> bool:
         """Applied and not rolled back since."""
         stored, _ = self.state.get(key)
         return bool(stored and stored.get("applied") and not stored.get("rolled_back"))
 
-    def _mark(self, key: str, **flags: bool) -> None:
+    def _mark(self, key: str, widen: Callable[[dict[str, Any]], dict[str, Any]] | None, **flags: bool) -> None:
         for _ in range(5):
             stored, version = self.state.get(key)
             if not stored:
                 raise ActionFailed(f"no snapshot stored under {key!r}")
-            if all(stored.get(k, False) == v for k, v in flags.items()) or self.state.put(
-                    key, {**stored, **flags}, version, ttl_seconds=SNAPSHOT_TTL_SECONDS):
+            new = {**stored, **flags}
+            if widen is not None and isinstance(stored.get("snapshot"), dict):
+                snap = stored["snapshot"]
+                new["snapshot"] = {**snap, "options": widen(dict(snap.get("options") or {}))}
+            if new == stored or self.state.put(key, new, version, ttl_seconds=SNAPSHOT_TTL_SECONDS):
                 return
         raise ActionFailed(f"snapshot {key!r}: could not update it (concurrent writers)")
 

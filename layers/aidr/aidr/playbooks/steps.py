@@ -13,6 +13,7 @@ consistency) and send anything else to ``fail``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -107,9 +108,14 @@ class StepEnv:
 
 
 def _snap(env: StepEnv, a: ActionRun) -> Snapshot:
+    """The snapshot an action runs with: the stored prior state (the first run's, for undo) and, in a containment
+    run, that run's own moment and options; in a rollback, the stored snapshot as it is."""
     if not a.snapshot_key:
         raise ActionFailed(f"{a.action} on {a.label}: no snapshot taken")
-    return Snapshot.model_validate(env.snapshots.get(a.snapshot_key))
+    stored = Snapshot.model_validate(env.snapshots.get(a.snapshot_key))
+    if a.taken_at is None:
+        return stored
+    return stored.model_copy(update={"taken_at": a.taken_at, "options": a.options})
 
 
 # -- containment ---------------------------------------------------------------------------------------------------
@@ -141,9 +147,9 @@ def snapshot(run: Run, env: StepEnv, params: Mapping[str, Any]) -> Run:
     fid = _finding_id(run)
     for a in run.actions:
         key = SnapshotStore.key(a.action, a.label)
-        taken = env.action(a).snapshot(a.target).model_dump(mode="json")
-        env.snapshots.keep_first(fid, key, taken, env.clock().timestamp())
-        a.snapshot_key = key
+        taken = env.action(a).snapshot(a.target)
+        env.snapshots.keep_first(fid, key, taken.model_dump(mode="json"), env.clock().timestamp())
+        a.snapshot_key, a.taken_at, a.options = key, taken.taken_at, taken.options
     return run
 
 
@@ -178,8 +184,10 @@ def contain(run: Run, env: StepEnv, params: Mapping[str, Any]) -> Run:
         if a.stage != stage:
             continue
         snap = _snap(env, a)
-        # Marked before apply: a partial apply that fails half-way is still undone by the rollback.
-        env.snapshots.mark_applied(str(a.snapshot_key))
+        # Marked before apply: a partial apply that fails half-way is still undone by the rollback. The stored
+        # snapshot's options grow to cover what this run changes (a second finding's leaked key, say).
+        env.snapshots.mark_applied(str(a.snapshot_key),
+                                   widen=functools.partial(get_action(a.action).widen_options, applied=a.options))
         env.action(a).apply(snap)
         a.applied = True
         env.record("action.applied", a.label, {"action": a.action, "finding_id": run.finding_id,
