@@ -116,3 +116,96 @@ def test_undo_of_a_bare_bucket_deletes_what_apply_created(rec: Recorder) -> None
 def test_options_without_a_usable_exemption_are_refused(options: dict[str, Any], reason: str) -> None:
     with pytest.raises(ActionFailed, match=reason):
         get_action("quarantine-bucket")(options)
+
+
+def _public(policy: str) -> bool:
+    """S3's test, simplified: an Allow to every principal with no condition."""
+    statements = json.loads(policy).get("Statement", [])
+    return any(st.get("Effect") == "Allow" and st.get("Principal") in ("*", {"AWS": "*"}) and not st.get("Condition")
+               for st in (statements if isinstance(statements, list) else [statements]))
+
+
+def _enforcing_block_public_policy(rec: Recorder) -> Any:
+    """A client factory whose S3 refuses a public policy while BlockPublicPolicy is on, as S3 does (moto does not)."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    def check(params: dict[str, Any], **_: Any) -> None:
+        reader = boto3.client("s3", region_name="us-east-1")
+        try:
+            pab = reader.get_public_access_block(Bucket=params["Bucket"])["PublicAccessBlockConfiguration"]
+        except ClientError:
+            pab = {}
+        if pab.get("BlockPublicPolicy") and _public(params["Policy"]):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "PutBucketPolicy")
+
+    def factory(service: str, region: str | None) -> Any:
+        made = rec(service, region)
+        if service != "s3":
+            return made
+        s3 = boto3.client("s3", region_name=region or "us-east-1")
+        s3.meta.events.register("before-parameter-build.s3.PutBucketPolicy", check)
+        return s3
+
+    return factory
+
+
+PUBLIC_READ = {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+               "Resource": "arn:aws:s3:::training-data-0001/*"}
+
+
+@pytest.mark.parametrize("pab_before", [None, {"BlockPublicAcls": True, "IgnorePublicAcls": False,
+                                               "BlockPublicPolicy": False, "RestrictPublicBuckets": False}])
+def test_a_public_bucket_is_quarantined_and_its_public_policy_comes_back_on_undo(
+        rec: Recorder, pab_before: dict[str, bool] | None) -> None:
+    """The typical exposure: undo must lift BlockPublicPolicy to put the public policy back, then restore the
+    snapshot's block-public-access exactly."""
+    bucket = make_bucket(policy={"Version": "2012-10-17", "Statement": [PUBLIC_READ]}, pab=pab_before)
+    before = bucket_state(bucket.name)
+    action = get_action("quarantine-bucket")(EXEMPT, client_factory=_enforcing_block_public_policy(rec))
+    snap = action.snapshot(bucket)
+    action.apply(snap)
+    assert action.verify(snap)
+    action.undo(snap)
+    assert bucket_state(bucket.name) == before and action.verify_undo(snap)
+
+
+def test_a_public_policy_that_predates_block_public_policy_is_still_quarantined(rec: Recorder) -> None:
+    """BlockPublicPolicy turned on after a public policy was set: S3 refuses any write of that policy, the merged
+    one included, so apply lifts the setting for the write and turns all four on right after."""
+    bucket = make_bucket(policy={"Version": "2012-10-17", "Statement": [PUBLIC_READ]})
+    client("s3").put_public_access_block(Bucket=bucket.name, PublicAccessBlockConfiguration=dict.fromkeys(
+        ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True))
+    before = bucket_state(bucket.name)
+    action = get_action("quarantine-bucket")(EXEMPT, client_factory=_enforcing_block_public_policy(rec))
+    snap = action.snapshot(bucket)
+    action.apply(snap)
+    policy, pab, _ = bucket_state(bucket.name)
+    assert [s["Sid"] for s in policy["Statement"]] == ["PublicRead", QUARANTINE_SID] and all(pab.values())
+    action.undo(snap)
+    assert bucket_state(bucket.name) == before
+
+
+def test_a_refused_policy_write_leaves_block_public_policy_on(rec: Recorder) -> None:
+    """Fail closed: when the write is refused for another reason, the lifted setting is put back."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    bucket = make_bucket(policy={"Version": "2012-10-17", "Statement": [PUBLIC_READ]},
+                         pab=dict.fromkeys(("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                            "RestrictPublicBuckets"), True))
+
+    def denied(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "explicit deny"}}, "PutBucketPolicy")
+
+    def factory(service: str, region: str | None) -> Any:
+        if service != "s3":
+            return rec(service, region)
+        s3 = boto3.client("s3", region_name=region or "us-east-1")
+        s3.meta.events.register("before-parameter-build.s3.PutBucketPolicy", denied)
+        return s3
+
+    action = get_action("quarantine-bucket")(EXEMPT, client_factory=factory)
+    with pytest.raises(ActionFailed, match="AccessDenied"):
+        action.apply(action.snapshot(bucket))
+    assert bucket_state(bucket.name)[1]["BlockPublicPolicy"] is True

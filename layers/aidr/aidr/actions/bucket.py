@@ -10,8 +10,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from ..aws import error_code
 from ..errors import ActionFailed
 from .base import ORDER_DATA, Action, ActionOptions, Change, Part, Snapshot, action, change, read_or_none
 from .targets import Target
@@ -112,8 +114,23 @@ class _Bucket:
     def put_policy(self, policy: str | None) -> None:
         if policy is None:
             self.s3.delete_bucket_policy(**self.kw)
-        else:
+            return
+        try:
             self.s3.put_bucket_policy(Policy=policy, **self.kw)
+        except ClientError as e:
+            # BlockPublicPolicy makes S3 refuse (AccessDenied) a policy it deems public: the bucket's own public
+            # statements that predate the setting (apply keeps them beside the deny), or the public policy undo
+            # puts back. Lift that one setting for the write; the step after this one sets block-public-access
+            # (all four on for apply, the snapshot's for undo), and a failed write puts it back at once.
+            pab = self.public_access_block()
+            if error_code(e) != "AccessDenied" or not (pab and pab.get("BlockPublicPolicy")):
+                raise
+            self.put_public_access_block({**pab, "BlockPublicPolicy": False})
+            try:
+                self.s3.put_bucket_policy(Policy=policy, **self.kw)
+            except ClientError:
+                self.put_public_access_block(pab)
+                raise
 
     def put_public_access_block(self, config: dict[str, bool] | None) -> None:
         if config is None:
@@ -139,8 +156,11 @@ class QuarantineBucket(Action):
     3. tag ``aidr:quarantine`` with the snapshot time.
 
     Undo restores the snapshot exactly: the policy document (deleted if there was none), the public-access-block
-    configuration (deleted if there was none) and the tag set (deleted if there were no tags). Restoring the whole
-    policy rather than removing one statement is right here: while quarantined only the exempt roles can edit it.
+    configuration (deleted if there was none) and the tag set (deleted if there were no tags). S3 refuses to write
+    a public policy while BlockPublicPolicy is on (the exposed bucket's own policy, kept by apply or put back by
+    undo): that one setting is lifted for the write, and the next step sets block-public-access again. Restoring
+    the whole policy rather than removing one statement is right here: while quarantined only the exempt roles can
+    edit it.
     Account-level block-public-access is not touched.
     """
 
