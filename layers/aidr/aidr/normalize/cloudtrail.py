@@ -170,10 +170,30 @@ class ApiCall:
 
     @property
     def bearer_token(self) -> bool:
-        """True when the call was authenticated with a Bedrock API key (bearer token)."""
-        aed = self.additional_event_data
-        v = aed.get("callWithBearerToken")
-        return v is True or v == "true" or _str(self.identity.get("credentialType")) == "BEDROCK_API_KEY"
+        """True when the call was authenticated with a Bedrock API key (bearer token).
+
+        ``bedrock.amazonaws.com`` records the marker in ``additionalEventData``; ``bedrock-mantle.amazonaws.com``
+        (the OpenAI/Anthropic-compatible endpoint) records it, with ``bearerTokenType``, in ``requestParameters``.
+
+        Examples
+        --------
+        >>> ApiCall({"additionalEventData": {"callWithBearerToken": True}}).bearer_token
+        True
+        >>> ApiCall({"eventSource": "bedrock-mantle.amazonaws.com",
+        ...          "requestParameters": {"callWithBearerToken": "true"}}).bearer_token
+        True
+        """
+        for where in (self.additional_event_data, self.request_parameters):
+            v = where.get("callWithBearerToken")
+            if v is True or v == "true":
+                return True
+        return _str(self.identity.get("credentialType")) == "BEDROCK_API_KEY"
+
+    @property
+    def bearer_token_type(self) -> str | None:
+        """The kind of Bedrock API key when CloudTrail records it (``bearerTokenType``, next to the marker)."""
+        return _str(self.additional_event_data.get("bearerTokenType")) or _str(
+            self.request_parameters.get("bearerTokenType"))
 
     def resource(self, type_: str, id_: str | None) -> list[Resource]:
         return [Resource(type=type_, id=id_)] if id_ else []

@@ -164,3 +164,12 @@ def test_event_data_store_updates() -> None:
     assert set(found.evidence["weaknesses"]) == {"excluded:sagemaker.amazonaws.com", "termination_protection_off",
                                                  "retention_cut"}
     assert found.resources[0].type == "AWS::CloudTrail::EventDataStore"
+
+
+def test_excluding_bedrock_mantle_is_an_ai_blind_spot_like_bedrock() -> None:
+    excl = {"fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]},
+                               {"field": "eventSource", "notEquals": ["bedrock-mantle.amazonaws.com"]}]}
+    codes = [(w.code, w.severity) for w in coverage_weaknesses(coverage({"advancedEventSelectors": [excl]}))]
+    assert codes == [("excluded:bedrock-mantle.amazonaws.com", "high")]
+    basic = {"eventSelectors": [{"excludeManagementEventSources": ["bedrock-mantle.amazonaws.com"]}]}
+    assert [w.code for w in coverage_weaknesses(coverage(basic))] == ["excluded:bedrock-mantle.amazonaws.com"]

@@ -22,10 +22,14 @@ from typing import Any
 
 from .tampering import Weakness, as_bool
 
-# Management-event sources whose loss blinds AI detection (Bedrock control and runtime calls, SageMaker).
-AI_EVENT_SOURCES = ("bedrock.amazonaws.com", "sagemaker.amazonaws.com")
+# Management-event sources whose loss blinds AI detection: Bedrock control and runtime calls, bedrock-mantle (the
+# OpenAI/Anthropic-compatible endpoint: model listing, fine-tuning jobs, projects, all of them management events),
+# SageMaker.
+AI_EVENT_SOURCES = ("bedrock.amazonaws.com", "bedrock-mantle.amazonaws.com", "sagemaker.amazonaws.com")
 # Data-event resource types that carry AI activity: agents, knowledge bases, guardrails, models, training data.
-AI_DATA_TYPE_PREFIXES = ("AWS::Bedrock::", "AWS::SageMaker::", "AWS::S3::Object")
+# "AWS::BedrockMantle::" is bedrock-mantle's resource namespace (AWS::BedrockMantle::Project), so its data events
+# rank like Bedrock's.
+AI_DATA_TYPE_PREFIXES = ("AWS::Bedrock::", "AWS::BedrockMantle::", "AWS::SageMaker::", "AWS::S3::Object")
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,9 @@ def _change(call: ApiCall) -> tuple[str, str, str, dict[str, Any], Coverage | No
     events=[api_calls("cloudtrail", EVENTS)],
     description=(
         "PutEventSelectors, UpdateTrail or UpdateEventDataStore that stop logging management events (or only their "
-        "writes or reads), exclude Bedrock or SageMaker events, drop Bedrock/SageMaker/S3 data events, go "
-        "single-region, drop global service events, or send logs to another account's key or log group."
+        "writes or reads), exclude Bedrock (bedrock or bedrock-mantle, the OpenAI-compatible endpoint) or "
+        "SageMaker events, drop Bedrock/SageMaker/S3 data events, go single-region, drop global service events, or "
+        "send logs to another account's key or log group."
     ),
     false_positives=[
         "Cost-driven selector changes (write-only trails, fewer data events) made by the platform team.",

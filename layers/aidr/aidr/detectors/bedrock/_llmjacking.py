@@ -56,6 +56,14 @@ RECON_CALLS = frozenset({
     "ListProvisionedModelThroughputs",
     "ListCustomModels",
 })
+# The same reads on bedrock-mantle (eventSource bedrock-mantle.amazonaws.com, the OpenAI/Anthropic-compatible
+# endpoint): GET /v1/models and /v1/models/{model}, management events (Bedrock user guide, "Monitor bedrock-mantle
+# API calls using CloudTrail").
+MANTLE_RECON_CALLS = frozenset({"ListModels", "GetModel"})
+# bedrock-mantle management events that change something: fine-tuning jobs and projects (same page). Its reads are
+# ListModels, GetModel, ListFineTuningJobs, GetFineTuningJob, ListProjects and GetProject.
+MANTLE_CHANGE_CALLS = frozenset({"CreateFineTuningJob", "CancelFineTuningJob", "CreateProject", "UpdateProject",
+                                 "ArchiveProject"})
 # Calls that enable a model for the account.
 GRANT_CALLS = frozenset({"PutUseCaseForModelAccess", "CreateFoundationModelAgreement", "PutFoundationModelEntitlement"})
 # The console's model-access flow: reading the offers is part of it (it yields the agreement's offer token).

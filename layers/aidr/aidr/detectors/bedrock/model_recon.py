@@ -1,4 +1,9 @@
-"""Bedrock model recon: one identity enumerating models, model access and logging state in a burst."""
+"""Bedrock model recon: one identity enumerating models, model access and logging state in a burst.
+
+Both endpoints count: ``bedrock.amazonaws.com`` (``ListFoundationModels``, ...) and ``bedrock-mantle.amazonaws.com``,
+the OpenAI/Anthropic-compatible endpoint, whose ``GET /v1/models`` is recorded as ``ListModels`` (``GetModel`` for
+one model). A key checked through either lands in the same per-identity window.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,10 @@ from typing import Any
 from ...findings.model import Finding
 from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
-from ..patterns import api_calls
+from ..patterns import BEDROCK_MANTLE, api_calls
 from ..registry import detector
 from ._llmjacking import (
+    MANTLE_RECON_CALLS,
     RECON_CALLS,
     burst_finding,
     credential_kind,
@@ -32,14 +38,16 @@ MIN_REGIONS = 3  # or this many regions swept
     phase="foundational",
     techniques=["T1580", "T1526"],
     function="DetectBedrockFunction",
-    events=[api_calls("bedrock", sorted(RECON_CALLS))],
+    events=[api_calls("bedrock", sorted(RECON_CALLS)), api_calls(BEDROCK_MANTLE, sorted(MANTLE_RECON_CALLS))],
     description=(
         "A burst of Bedrock enumeration by one identity: which foundation models exist and are available, "
-        "whether model access was granted, which inference profiles exist, whether invocations are logged. "
-        "LLMjacking tools run this right after validating stolen credentials, often across regions."
+        "whether model access was granted, which inference profiles exist, whether invocations are logged; on the "
+        "OpenAI-compatible bedrock-mantle endpoint, GET /v1/models (ListModels, GetModel). LLMjacking tools run "
+        "this right after validating stolen credentials or API keys, often across regions."
     ),
     false_positives=[
-        "SDK clients and model pickers that list models at start-up in a restart loop (trust the role).",
+        "SDK clients and model pickers that list models at start-up in a restart loop (trust the role); OpenAI- "
+        "and Anthropic-compatible tools pointed at bedrock-mantle call GET /v1/models (ListModels) often.",
         "Inventory and posture tools (CSPM, Prowler, Config rules) sweeping regions: list them in "
         "trusted_principals (they then report at low).",
         "Console sessions are not counted: the Bedrock console issues these calls on every page.",
@@ -47,6 +55,7 @@ MIN_REGIONS = 3  # or this many regions swept
     references=[
         "https://sysdig.com/blog/llmjacking-stolen-cloud-credentials-used-in-new-ai-attack/",
         "https://permiso.io/blog/exploiting-hosted-models",
+        "https://docs.aws.amazon.com/bedrock/latest/userguide/logging-cloudtrail-mantle.html",
     ],
 )
 def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
