@@ -270,3 +270,18 @@ def test_security_hub_import_is_granted_only_when_export_is_enabled(roles: dict[
     condition, when_on, when_off = conditional[0]["Fn::If"]
     assert condition == "SecurityHubExport" and when_off == {"Ref": "AWS::NoValue"}
     assert when_on["PolicyDocument"]["Statement"][0]["Action"] == "securityhub:BatchImportFindings"
+
+
+def test_every_role_of_the_stack_lives_under_the_path_the_guard_refuses(template: dict[str, Any]) -> None:
+    """Generated role names can be shortened (a long stack name loses its tail), so the guard that keeps aidr from
+    containing itself goes by path: every role the stack makes, SAM-generated or not, is under /aidr/<stack>/."""
+    from aidr.guards import OWN_ROLE_PATH
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        out = transform(local_code_uris(template), {}, type("NoLookups", (), {"load": lambda self: {}})())
+    made = {lid: r for lid, r in out["Resources"].items() if r["Type"] == "AWS::IAM::Role"}
+    assert len(made) >= 21  # 15 functions, 5 state machines, the assessment schedule
+    for lid, r in made.items():
+        assert r["Properties"].get("Path") == {"Fn::Sub": "/aidr/${AWS::StackName}/"}, lid
+    assert OWN_ROLE_PATH == "/aidr/"

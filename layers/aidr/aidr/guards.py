@@ -3,7 +3,7 @@
 :func:`check_target` refuses (raises :class:`~aidr.errors.GuardRefused` with the reason) when the target is
 
 - a protected principal (config ``protected_principals``; patterns are matched against the role/user ARN and, for
-  a session, the session ARN the finding named), or one of aidr's own roles (name patterns);
+  a session, the session ARN the finding named), or one of aidr's own roles (path /aidr/, name patterns);
 - the account's root user (IAM policies cannot restrict it);
 - a service-linked role (path ``/aws-service-role/``: IAM forbids changing it) or an IAM Identity Center role
   (``AWSReservedSSO_``: owned by a permission set, which overwrites any change; contain the permission set or the
@@ -41,6 +41,9 @@ from .config import AidrConfig
 from .errors import GuardRefused
 
 SERVICE_LINKED_PATH = "/aws-service-role/"
+# Every role of an aidr stack lives under /aidr/<stack name>/ (template.yaml: RolePath and Path). Unlike a name, the
+# path is never shortened to fit IAM's 64-character role names, and it cannot be changed after a role is created.
+OWN_ROLE_PATH = "/aidr/"
 SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 SSO_ROLE_PREFIX = "AWSReservedSSO_"
 _ROOT = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:root$")
@@ -135,6 +138,8 @@ def _refuse_role(target: Target, own: list[str]) -> None:
     if target.name.startswith(SSO_ROLE_PREFIX) or path.startswith(SSO_PATH):
         raise GuardRefused(f"{target.label} is an IAM Identity Center role: change its permission set or the user "
                            "in Identity Center instead")
+    if path.startswith(OWN_ROLE_PATH):
+        raise GuardRefused(f"{target.label} is one of aidr's own roles (path {path})")
     mine = next((p for p in own if fnmatch.fnmatchcase(target.name, p)), None)
     if mine:
         raise GuardRefused(f"{target.label} is one of aidr's own roles (matches {mine!r})")

@@ -40,6 +40,17 @@ def test_a_real_service_linked_role_is_refused(rec: Recorder) -> None:
         check(f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/SageMaker", rec)
 
 
+def test_aidr_own_roles_are_refused_by_path_whatever_their_name(rec: Recorder) -> None:
+    """CloudFormation shortens generated role names (a long stack name loses its tail), so a name pattern can
+    miss; the path aidr's template gives every role cannot be shortened, and a session ARN does not show it."""
+    make_role("aidr-production-eu-we-ForwardInvocationLogsF-1A2B3C4D5E6F", path="/aidr/aidr-production-eu-west-1/")
+    for arn in (f"arn:aws:sts::{ACCOUNT}:assumed-role/aidr-production-eu-we-ForwardInvocationLogsF-1A2B3C4D5E6F/x",
+                f"arn:aws:iam::{ACCOUNT}:role/aidr/aidr-production-eu-west-1/"
+                "aidr-production-eu-we-ForwardInvocationLogsF-1A2B3C4D5E6F"):
+        with pytest.raises(GuardRefused, match=r"aidr's own roles \(path /aidr/aidr-production-eu-west-1/\)"):
+            check_target(arn, ACCOUNT, REGION, CONFIG, [], client_factory=rec)
+
+
 def test_a_role_that_does_not_exist_is_refused(rec: Recorder) -> None:
     with pytest.raises(GuardRefused, match=r"guard check failed.*NoSuchEntity"):
         check(f"arn:aws:iam::{ACCOUNT}:role/ghost", rec)
