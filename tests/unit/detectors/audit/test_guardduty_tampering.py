@@ -6,7 +6,7 @@ import pytest
 from aidr.config import AidrConfig
 from aidr.detectors.audit.guardduty_disabled import detector_settings
 from aidr.detectors.audit.guardduty_filters import filter_weaknesses, hidden_types
-from aidr.detectors.guardduty.types import AI_PROTECTION_TYPES, CREDENTIAL_TYPES
+from aidr.detectors.guardduty.types import AI_FINDING_TYPES, AI_PROTECTION_TYPES, CREDENTIAL_TYPES, DEFAULT_SEVERITY
 
 from tests.unit.detectors.audit.tamper_records import ROOT, Live, call, user
 
@@ -93,11 +93,14 @@ def test_malware_exclusions_matter_more_on_ai_tags() -> None:
     ("criterion", "hides_ai", "hides_credentials"),
     [
         ({"type": {"eq": ["Impact:IAMUser/CostHarvesting"]}}, True, False),
-        ({"type": {"neq": list(AI_PROTECTION_TYPES)}}, False, True),
+        ({"type": {"neq": list(AI_FINDING_TYPES)}}, False, True),
+        ({"type": {"neq": list(AI_PROTECTION_TYPES)}}, True, True),  # BedrockLoggingDisabled is not AI Protection's
         ({"type": {"notEquals": ["Recon:EC2/PortProbeUnprotectedPort"]}}, True, True),
         ({"type": {"matches": ["AttackSequence:*"]}}, False, True),
-        ({"severity": {"lt": 4}}, True, False),  # AI Protection defaults to Low
+        ({"type": {"eq": ["UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.InsideAWS"]}}, False, True),
+        ({"severity": {"lt": 4}}, True, True),  # AI Protection and Discovery:IAMUser/AnomalousBehavior default to Low
         ({"severity": {"gte": 7}}, False, True),
+        ({"type": {"matches": ["AttackSequence:*"]}, "severity": {"lt": 9}}, False, False),  # all default Critical
         ({"type": {"eq": ["Impact:IAMUser/CostHarvesting"]}, "severity": {"gte": 7}}, False, False),
         ({"service.additionalInfo.sample": {"eq": ["true"]}}, False, False),
         ({}, True, True),
@@ -105,8 +108,44 @@ def test_malware_exclusions_matter_more_on_ai_tags() -> None:
 )
 def test_hidden_types(criterion: dict, hides_ai: bool, hides_credentials: bool) -> None:
     hidden = set(hidden_types(criterion))
-    assert bool(hidden & set(AI_PROTECTION_TYPES)) is hides_ai
+    assert bool(hidden & set(AI_FINDING_TYPES)) is hides_ai
     assert bool(hidden & set(CREDENTIAL_TYPES)) is hides_credentials
+
+
+@pytest.mark.parametrize(
+    ("finding_type", "severity"),
+    [
+        ("CredentialAccess:IAMUser/AnomalousBehavior", "Medium"),
+        ("DefenseEvasion:IAMUser/AnomalousBehavior", "Medium"),
+        ("DefenseEvasion:IAMUser/BedrockLoggingDisabled", "Medium"),
+        ("Discovery:IAMUser/AnomalousBehavior", "Low"),
+        ("Exfiltration:IAMUser/AnomalousBehavior", "High"),
+        ("Impact:IAMUser/AnomalousBehavior", "High"),
+        ("InitialAccess:IAMUser/AnomalousBehavior", "Medium"),
+        ("Persistence:IAMUser/AnomalousBehavior", "Medium"),
+        ("PrivilegeEscalation:IAMUser/AnomalousBehavior", "Medium"),
+        ("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS", "High"),
+        ("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS", "High"),
+        ("UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS", "High"),
+        ("AttackSequence:IAM/CompromisedCredentials", "Critical"),
+        ("Impact:IAMUser/CostHarvesting", "Low"),
+    ],
+)
+def test_default_severities_are_guardduty_documented_ones(finding_type: str, severity: str) -> None:
+    bands = {"Low": (1.0, 4.0), "Medium": (4.0, 7.0), "High": (7.0, 9.0), "Critical": (9.0, 10.1)}
+    low, high = bands[severity]
+    assert low <= DEFAULT_SEVERITY[finding_type] < high
+
+
+def test_archiving_below_high_hides_medium_findings_only() -> None:
+    hidden = set(hidden_types({"severity": {"lt": 7}}))
+    assert {"DefenseEvasion:IAMUser/BedrockLoggingDisabled", "CredentialAccess:IAMUser/AnomalousBehavior",
+            "Discovery:IAMUser/AnomalousBehavior"} <= hidden
+    assert not hidden & {"Exfiltration:IAMUser/AnomalousBehavior", "AttackSequence:IAM/CompromisedCredentials",
+                         "UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS"}
+    codes = {w.code: w.severity for w in filter_weaknesses({"action": "ARCHIVE", "findingCriteria": {"criterion": {
+        "severity": {"lt": 7}}}})}
+    assert codes == {"archives_ai_protection": "high", "archives_credential_findings": "medium"}
 
 
 def test_narrowed_filters_rank_lower_and_noop_filters_hide_nothing() -> None:

@@ -43,6 +43,8 @@ def cost(name: str = "c1", *, org: str = "Amazon.com", user: str = "svc-ml-ci", 
     [(COST, "model-abuse"), ("Impact:IAMUser/PromptInjection.Direct", "prompt-injection"),
      ("DefenseEvasion:IAMUser/BedrockLoggingDisabled", "logging-tampering"), (EXFIL, "credential-compromise"),
      ("Persistence:IAMUser/AnomalousBehavior", "credential-compromise"),
+     ("UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.OutsideAWS", "credential-compromise"),
+     ("UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.InsideAWS", "credential-compromise"),
      ("AttackSequence:S3/CompromisedData", "credential-compromise"), ("Recon:EC2/PortProbeUnprotectedPort",
                                                                       "ai-resource-threat")],
 )
@@ -114,6 +116,14 @@ def test_logging_disabled_is_at_least_medium_with_restore_playbook() -> None:
     assert found is not None and found.severity == "medium" and found.playbook == "restore-logging"
 
 
+def test_logging_disabled_is_not_described_as_ai_protection() -> None:
+    f = finding("DefenseEvasion:IAMUser/BedrockLoggingDisabled", "ld2",
+                action=api_call("DeleteModelInvocationLoggingConfiguration", "bedrock.amazonaws.com"))
+    found = Live(LOGGING).one(eventbridge(f))
+    assert found is not None and "AI Protection" not in found.description
+    assert "AI Protection" in Live(MODEL_ABUSE).one(eventbridge(cost("ap"))).description  # type: ignore[union-attr]
+
+
 def test_prompt_injection_not_blocked_is_raised() -> None:
     def injection(action: str) -> dict[str, Any]:
         return finding("Impact:IAMUser/PromptInjection.Direct", f"pi-{action}", resource={
@@ -144,6 +154,16 @@ def test_credential_findings_need_an_ai_link() -> None:
     assert direct is not None and direct.severity == "critical" and direct.playbook == "revoke-principal"
     name_only = Live(CREDENTIALS).one(eventbridge(exfil("ec2.amazonaws.com", "AmazonSageMaker-ExecutionRole-1")))
     assert name_only is not None and name_only.severity == "high"  # +outside, no direct link
+
+
+def test_resource_credential_exfiltration_is_a_credential_finding() -> None:
+    for where in ("OutsideAWS", "InsideAWS"):
+        f = finding(f"UnauthorizedAccess:IAMUser/ResourceCredentialExfiltration.{where}", f"rce-{where}", severity=8.0,
+                    resource={"resourceType": "AccessKey",
+                              "accessKeyDetails": access_key("rag-ingest-lambda-role", "AssumedRole")},
+                    action=api_call("Retrieve", "bedrock.amazonaws.com"))
+        found = Live(*ALL).send(eventbridge(f))
+        assert [x.detector for x in found] == [CREDENTIALS]
 
 
 def test_attack_sequence_links_by_indicators_resources_or_description() -> None:

@@ -1,10 +1,11 @@
-"""GuardDuty findings suppressed: a filter with action ARCHIVE that hides AI Protection or compromised-credential
-findings.
+"""GuardDuty findings suppressed: a filter with action ARCHIVE that hides AI threat findings (AI Protection's and
+BedrockLoggingDisabled) or compromised-credential findings.
 
 CloudTrail records CreateFilter/UpdateFilter as ``{detectorId, name | filterName, action, rank,
 findingCriteria: {criterion: {<field>: {eq, neq, equals, notEquals, matches, notMatches, gt, gte, lt, lte,
 greaterThan, ...}}}}``. A filter archives a finding when every criterion matches; UpdateFilter may omit the action or
-the criteria, so each filter is kept in state and judged as it stands after the change.
+the criteria, so each filter is kept in state and judged as it stands after the change. A ``severity`` criterion is
+judged against each type's documented default severity (:data:`aidr.detectors.guardduty.types.DEFAULT_SEVERITY`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from typing import Any
 from ...findings.model import Finding, Resource, lower_severity
 from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
-from ..guardduty.types import AI_PROTECTION_TYPES, CREDENTIAL_TYPES
+from ..guardduty.types import AI_FINDING_TYPES, CREDENTIAL_TYPES, DEFAULT_SEVERITY
 from ..patterns import api_calls
 from ..registry import detector
 from .last_known import merge_settings, observe
 from .tampering import Weakness, event_key, event_ts, introduced, weakening_finding
 
 FUNCTION = "DetectAuditFunction"
-# Default GuardDuty severity of each type family, to evaluate severity criteria (AI Protection defaults to Low).
-_DEFAULT_SCORE = {**dict.fromkeys(AI_PROTECTION_TYPES, 2.0), **dict.fromkeys(CREDENTIAL_TYPES, 8.0)}
 # Criteria that do not narrow a filter to particular resources or principals.
 _BROAD_FIELDS = {"type", "severity", "confidence", "createdAt", "updatedAt", "region", "service.archived",
                  "service.count", "service.featureName", "service.serviceName", "service.userFeedback"}
@@ -74,7 +73,7 @@ def hidden_types(criterion: dict[str, Any]) -> list[str]:
     if "true" in _strings(sample.get("eq")) + _strings(sample.get("equals")):
         return []  # a filter for console sample findings hides only samples
     types, severity = _cond(criterion, "type"), _cond(criterion, "severity")
-    return [t for t, score in _DEFAULT_SCORE.items() if type_matches(types, t) and severity_matches(severity, score)]
+    return [t for t, score in DEFAULT_SEVERITY.items() if type_matches(types, t) and severity_matches(severity, score)]
 
 
 def filter_weaknesses(settings: dict[str, Any]) -> list[Weakness]:
@@ -89,7 +88,7 @@ def filter_weaknesses(settings: dict[str, Any]) -> list[Weakness]:
     hidden = hidden_types(criterion)
     narrowed = bool(set(criterion) - _BROAD_FIELDS - {_SAMPLE_FIELD})
     out: list[Weakness] = []
-    for code, group, severity in (("archives_ai_protection", AI_PROTECTION_TYPES, "high"),
+    for code, group, severity in (("archives_ai_protection", AI_FINDING_TYPES, "high"),
                                   ("archives_credential_findings", CREDENTIAL_TYPES, "medium")):
         mine = [t for t in hidden if t in group]
         if mine:
@@ -111,18 +110,22 @@ def filter_weaknesses(settings: dict[str, Any]) -> list[Weakness]:
     function=FUNCTION,
     events=[api_calls("guardduty", ["CreateFilter", "UpdateFilter"])],
     description=(
-        "CreateFilter/UpdateFilter with action ARCHIVE whose criteria cover GuardDuty AI Protection findings "
-        "(AnomalousModelInvocation, CostHarvesting, PromptInjection.Direct, BedrockLoggingDisabled) or "
-        "compromised-credential findings (credential exfiltration, IAM anomalous behaviour, attack sequences): "
-        "the findings still exist but are archived as they arrive, so nobody sees them."
+        "CreateFilter/UpdateFilter with action ARCHIVE whose criteria cover GuardDuty AI threat findings (AI "
+        "Protection's AnomalousModelInvocation, CostHarvesting, PromptInjection.Direct; the IAM finding "
+        "BedrockLoggingDisabled) or compromised-credential findings (instance and resource credential "
+        "exfiltration, IAM anomalous behaviour, attack sequences), judged at each type's default severity: the "
+        "findings still exist but are archived as they arrive, so nobody sees them."
     ),
     false_positives=[
         "Suppression rules for known-benign activity (a scanner, a test account), usually narrowed to a resource: "
         "reported one step lower.",
-        "Archiving all Low findings to cut noise: AI Protection findings default to Low and are hidden too.",
+        "Archiving all Low findings to cut noise: AI Protection findings default to Low and are hidden too (so is "
+        "Discovery:IAMUser/AnomalousBehavior); archiving below High also hides BedrockLoggingDisabled and most IAM "
+        "anomalous-behaviour findings, which default to Medium.",
     ],
     references=[
         "https://docs.aws.amazon.com/guardduty/latest/ug/findings_suppression-rule.html",
+        "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-iam.html",
         "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateFilter.html",
     ],
 )

@@ -1,9 +1,12 @@
-"""GuardDuty AI Protection findings, re-ranked: they default to Low, which buries stolen keys used for LLMjacking.
+"""GuardDuty's AI threat findings, re-ranked: AI Protection's default to Low, which buries stolen keys used for
+LLMjacking.
 
-The finding types map to taxonomy categories (one detector each): ``Impact:IAMUser/AnomalousModelInvocation`` and
-``Impact:IAMUser/CostHarvesting`` -> model-abuse, ``Impact:IAMUser/PromptInjection.Direct`` -> prompt-injection,
-``DefenseEvasion:IAMUser/BedrockLoggingDisabled`` -> logging-tampering. Each goes up one step per aggravating fact
-(root, an administrator-looking identity, calls from outside AWS, repeats) and down one for a trusted principal.
+The finding types map to taxonomy categories (one detector each): the AI Protection types
+``Impact:IAMUser/AnomalousModelInvocation`` and ``Impact:IAMUser/CostHarvesting`` -> model-abuse and
+``Impact:IAMUser/PromptInjection.Direct`` -> prompt-injection; ``DefenseEvasion:IAMUser/BedrockLoggingDisabled``, a
+foundational IAM finding type (default Medium, raised from CloudTrail management events without AI Protection) ->
+logging-tampering. Each goes up one step per aggravating fact (root, an administrator-looking identity, calls from
+outside AWS, repeats) and down one for a trusted principal.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from .types import LOGGING_DISABLED_TYPES, MODEL_ABUSE_TYPES, PROMPT_INJECTION_T
 
 FUNCTION = "DetectGuardDutyFunction"
 REFERENCES = ["https://docs.aws.amazon.com/guardduty/latest/ug/findings-ai-protection.html"]
+AI_PROTECTION = "GuardDuty AI Protection"
 COMMON_FALSE_POSITIVES = [
     "Load tests, model evaluations or new applications that change an identity's invocation pattern.",
     "Red-team exercises (GuardDuty cannot tell them apart; add their roles to trusted_principals).",
@@ -29,7 +33,8 @@ COMMON_FALSE_POSITIVES = [
 
 
 def _judge(meta: DetectorMeta, event: dict[str, Any], ctx: DetectContext, what: str, floor: str = "informational",
-           extra: Callable[[GuardDutyFinding, Rerank], None] | None = None) -> Iterator[Finding]:
+           extra: Callable[[GuardDutyFinding, Rerank], None] | None = None,
+           source: str = AI_PROTECTION) -> Iterator[Finding]:
     f = admit(event, ctx, meta.category)
     if f is None:
         return
@@ -43,7 +48,7 @@ def _judge(meta: DetectorMeta, event: dict[str, Any], ctx: DetectContext, what: 
     yield report(
         meta, ctx, f,
         severity=rerank.apply(base),
-        description=f"GuardDuty AI Protection: {who} {what} ({f.type}, count {f.count}).",
+        description=f"{source}: {who} {what} ({f.type}, count {f.count}).",
         link=ai_link(f, ctx.config),
         context=rerank.reasons,
     )
@@ -111,14 +116,19 @@ def _not_blocked(f: GuardDutyFinding, rerank: Rerank) -> None:
     playbook="restore-logging",
     function=FUNCTION,
     events=[guardduty_findings(type=list(LOGGING_DISABLED_TYPES))],
-    description="GuardDuty AI Protection saw Bedrock model invocation logging disabled in an unusual way.",
+    description=(
+        "GuardDuty's DefenseEvasion:IAMUser/BedrockLoggingDisabled, a foundational IAM finding type (default Medium; "
+        "no AI Protection needed): Bedrock model invocation logging was disabled, which can hide data exfiltration "
+        "or model abuse."
+    ),
     false_positives=["Planned decommissioning of a region's Bedrock use by platform automation."],
-    references=REFERENCES,
+    references=["https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_finding-types-iam.html"],
 )
 def detect_logging_disabled(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
-    """Report BedrockLoggingDisabled at medium or above: disabling the AI audit trail is never routine.
+    """Report BedrockLoggingDisabled (GuardDuty default Medium) at medium or above: disabling the AI audit trail is
+    never routine.
 
     Known false positives: planned decommissioning by platform automation.
     """
     yield from _judge(detect_logging_disabled.meta, event, ctx,  # type: ignore[attr-defined]
-                      "disabled Bedrock model invocation logging", floor="medium")
+                      "disabled Bedrock model invocation logging", floor="medium", source="GuardDuty")
