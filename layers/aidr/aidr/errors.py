@@ -38,5 +38,10 @@ class ActionFailed(AidrError):
     """A containment action failed to apply."""
 
 
+class ActionPending(ActionFailed):
+    """A change cannot run yet (an endpoint still deleting, a notebook still stopping): the state machines retry it
+    for minutes (``ActionPending`` retrier), where an ``ActionFailed`` gets two quick retries only."""
+
+
 class VerifyFailed(AidrError):
     """A containment action applied but its effect could not be verified."""

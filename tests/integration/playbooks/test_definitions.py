@@ -50,6 +50,23 @@ def test_every_task_retries_throttling_and_catches_into_the_failure_path(playboo
     assert {"RecordFailure", "Failed", "Refused"} <= set(doc["States"])
 
 
+@pytest.mark.parametrize("playbook", PLAYBOOKS)
+def test_a_change_that_cannot_run_yet_is_retried_for_minutes(playbook: str) -> None:
+    """SageMaker deletes endpoints and stops notebooks asynchronously: ActionPending (an action's ``blocked``
+    change) is retried for over ten minutes, before the quick ActionFailed retrier could catch it."""
+    for name, st in _tasks(_load(playbook)).items():
+        errors = [r["ErrorEquals"] for r in st["Retry"]]
+        if ["ActionFailed"] not in errors:
+            continue
+        assert errors.index(["ActionPending"]) < errors.index(["ActionFailed"]), name
+        r = st["Retry"][errors.index(["ActionPending"])]
+        waits, delay = [], float(r["IntervalSeconds"])
+        for _ in range(r["MaxAttempts"]):
+            waits.append(min(delay, r["MaxDelaySeconds"]))
+            delay *= r["BackoffRate"]
+        assert sum(waits) >= 600, name
+
+
 @pytest.mark.parametrize("playbook", CONTAINMENT_PLAYBOOKS)
 def test_containment_shape_and_the_approval_task_of_the_contract(playbook: str) -> None:
     doc = _load(playbook)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from aidr.actions import Target, get_action
-from aidr.errors import ActionFailed
+from aidr.errors import ActionFailed, ActionPending
 
 from tests.unit.actions.support import stubbed
 
@@ -46,7 +46,7 @@ def test_undo_waits_while_the_endpoint_is_still_deleting(sm: tuple[Any, Any]) ->
     stub.add_response("describe_endpoint", endpoint("Deleting"), {"EndpointName": EP.name})
     assert not action.verify_undo(snap)
     stub.add_response("describe_endpoint", endpoint("Deleting"), {"EndpointName": EP.name})
-    with pytest.raises(ActionFailed, match="still being deleted; retry"):
+    with pytest.raises(ActionPending, match="still being deleted; retry"):
         action.undo(snap)
 
 
@@ -69,5 +69,5 @@ def test_restarting_waits_while_the_instance_is_stopping(sm: tuple[Any, Any]) ->
     stub.add_response("describe_notebook_instance", notebook("Stopping"), {"NotebookInstanceName": NB.name})
     assert action.plan(snap) == []  # stopping already
     stub.add_response("describe_notebook_instance", notebook("Stopping"), {"NotebookInstanceName": NB.name})
-    with pytest.raises(ActionFailed, match="still stopping"):
+    with pytest.raises(ActionPending, match="still stopping"):
         action.undo(snap)

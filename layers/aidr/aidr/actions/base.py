@@ -48,7 +48,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .. import aws
-from ..errors import ActionFailed
+from ..errors import ActionFailed, ActionPending
 from .targets import Target, TargetType
 
 ClientFactory = Callable[[str, str | None], Any]
@@ -117,10 +117,11 @@ def change(description: str, run: Callable[[], object]) -> list[Change]:
 
 def blocked(description: str, reason: str) -> list[Change]:
     """A change that cannot run yet (e.g. an endpoint still deleting): planned, so verify is False; running it
-    raises :class:`ActionFailed`, which the playbook's retry turns into a later attempt."""
+    raises :class:`ActionPending`, which the state machines retry for minutes (SageMaker deletes and stops
+    asynchronously)."""
 
     def fail() -> None:
-        raise ActionFailed(reason)
+        raise ActionPending(reason)
 
     return [Change(f"{description} (waiting: {reason})", fail)]
 
