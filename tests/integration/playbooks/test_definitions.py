@@ -146,6 +146,17 @@ def test_resolve_orders_workloads_before_principals_and_refuses_empty_findings()
         resolve("revoke-principal", finding(account=None), ctx)
 
 
+def test_a_quarantine_exempts_every_role_under_the_responder_stack_path() -> None:
+    """A redeploy can replace the responder role (new name, same path): the quarantine it left must still let the new
+    responder undo it, so the exemption is the stack's role path, not one role ARN."""
+    responder = "arn:aws:iam::123456789012:role/aidr/aidr-prod/aidr-prod-PlaybookStepFunctionRole-1A2B3C"
+    ctx = ResolveContext(AidrConfig(protected_principals=["arn:aws:iam::123456789012:role/break-glass"]), responder)
+    bucket = finding(resources=[{"type": "AWS::S3::Bucket", "id": "arn:aws:s3:::training-data"}])
+    (planned,) = resolve("quarantine-bucket", bucket, ctx)
+    assert planned.options["exempt_principal_arns"] == ["arn:aws:iam::123456789012:role/aidr/aidr-prod/*",
+                                                        "arn:aws:iam::123456789012:role/break-glass"]
+
+
 def test_start_is_idempotent_per_finding() -> None:
     asl = json.dumps({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 30, "End": True}}})
     with mock_aws():

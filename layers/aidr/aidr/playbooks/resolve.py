@@ -27,6 +27,7 @@ from ..config import AidrConfig
 from ..detectors.audit.last_known import last_known_record, value_before
 from ..detectors.bedrock.logging_weakened import logging_state_key
 from ..errors import GuardRefused
+from ..guards import OWN_ROLE_PATH
 from ..state.base import StateStore
 from .catalog import DISABLE_ENDPOINT, QUARANTINE_BUCKET, RESTORE_LOGGING, REVOKE_PRINCIPAL
 
@@ -127,8 +128,25 @@ def _target(rid: str, account: str, region: str) -> Target:
         raise GuardRefused(f"{rid}: not a resource aidr can contain ({e})") from None
 
 
+def responder_exemption(role_arn: str) -> str:
+    """What a quarantine exempts for the responder: every role under its stack's path when it has one, so the
+    responder of a later deployment (a replaced role, a new name) can still undo.
+
+    Examples
+    --------
+    >>> responder_exemption("arn:aws:iam::111122223333:role/aidr/aidr-prod/aidr-prod-PlaybookStepFunctionRole-X1")
+    'arn:aws:iam::111122223333:role/aidr/aidr-prod/*'
+    >>> responder_exemption("arn:aws:iam::111122223333:role/aidr-responder")
+    'arn:aws:iam::111122223333:role/aidr-responder'
+    """
+    head, sep, rest = role_arn.partition(f":role{OWN_ROLE_PATH}")
+    if not sep or "/" not in rest:
+        return role_arn
+    return f"{head}:role{OWN_ROLE_PATH}{rest.split('/', 1)[0]}/*"
+
+
 def _buckets(finding: Mapping[str, Any], account: str, region: str, ctx: ResolveContext) -> list[Planned]:
-    exempt = [ctx.responder_role_arn] if ctx.responder_role_arn else []
+    exempt = [responder_exemption(ctx.responder_role_arn)] if ctx.responder_role_arn else []
     exempt += [p for p in ctx.config.protected_principals if ":iam::" in p and p not in exempt]
     out = []
     for _, rid in _resources(finding, ("AWS::S3::Bucket",)):
