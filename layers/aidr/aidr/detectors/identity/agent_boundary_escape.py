@@ -18,11 +18,12 @@ from .privilege_escalation import CALLS as IAM_CHANGE_CALLS
 FUNCTION = "DetectIdentityFunction"
 WINDOW_SECONDS = 60 * 60
 
-# What an agent runtime calls by design: models and the agent services, its logs, traces and metrics, the image
-# it runs (AgentCore), and KMS to read what it is allowed to read. template.yaml's AgentRoleActivityRule leaves
-# the first two out (high volume, nothing to see here).
-EXPECTED_SERVICES = frozenset({"bedrock", "bedrock-agentcore", "logs", "xray", "monitoring", "ecr", "kms"})
-ROUTED_ELSEWHERE = ("bedrock.amazonaws.com", "bedrock-agentcore.amazonaws.com")
+# What an agent runtime calls by design: models (both Bedrock endpoints) and the agent services, its logs, traces
+# and metrics, the image it runs (AgentCore), and KMS to read what it is allowed to read. template.yaml's
+# AgentRoleActivityRule leaves the first three out (high volume, nothing to see here).
+EXPECTED_SERVICES = frozenset({"bedrock", "bedrock-mantle", "bedrock-agentcore", "logs", "xray", "monitoring", "ecr",
+                               "kms"})
+ROUTED_ELSEWHERE = ("bedrock.amazonaws.com", "bedrock-mantle.amazonaws.com", "bedrock-agentcore.amazonaws.com")
 # Services reached through an AI resource the inventory knows (its knowledge-base bucket, its action-group Lambda).
 _SCOPED = {"s3": "bucketName", "lambda": "functionName"}
 # Calls that turn a hijacked agent into a foothold: identity, credentials and secrets, compute, audit. A service
