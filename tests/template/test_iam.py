@@ -35,6 +35,9 @@ RESOURCE_STAR = {
     # Containment playbooks (issue 5): the Bedrock invocation-logging configuration has no ARN; Step Functions log
     # delivery and X-Ray take no resource-level permissions.
     ("PlaybookStepFunction", "RestoreInvocationLogging"),
+    # Customer keys of encrypted endpoint configs are not known in advance; bound to SageMaker by kms:ViaService.
+    ("PlaybookStepFunction", "RecreateEncryptedEndpoints"),
+    ("PlaybookStepFunction", "DescribeEndpointKeys"),
     ("PlaybookStatesObservabilityPolicy", "DeliverExecutionLogs"),
     ("PlaybookStatesObservabilityPolicy", "WriteTraces"),
     # aidr assess reads Describe/List/Get APIs, most of which have no resource-level permissions (issue 7); the

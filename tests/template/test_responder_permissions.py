@@ -10,7 +10,7 @@ from aidr.playbooks.permissions import responder_permissions
 
 from tests.template.cfn import props, statements
 
-CONTAINMENT_SERVICES = ("iam", "s3", "sagemaker", "bedrock")
+CONTAINMENT_SERVICES = ("iam", "s3", "sagemaker", "bedrock", "kms")
 
 
 def test_responder_permissions_are_exactly_what_the_registry_declares(template: dict[str, Any]) -> None:
@@ -27,6 +27,19 @@ def test_responder_writes_are_scoped_to_this_account(template: dict[str, Any]) -
         for r in s.listed("Resource"):
             text = r if isinstance(r, str) else r.get("Fn::Sub", "")
             assert r == "*" or "${AWS::AccountId}" in text or text.startswith("arn:${AWS::Partition}:s3:::"), s.sid
+
+
+def test_customer_keys_are_used_only_through_sagemaker_for_an_endpoint(template: dict[str, Any]) -> None:
+    """The responder touches customer KMS keys only so that SageMaker can recreate an encrypted endpoint (undo)."""
+    kms = {s.sid: s.body for s in statements(template) if s.resource == "PlaybookStepFunction"
+           and any(a.startswith("kms:") for a in s.listed("Action"))}
+    assert set(kms) == {"RecreateEncryptedEndpoints", "DescribeEndpointKeys"}
+    via = {"kms:ViaService": {"Fn::Sub": "sagemaker.${AWS::Region}.amazonaws.com"}}
+    assert kms["RecreateEncryptedEndpoints"]["Action"] == "kms:CreateGrant"
+    assert kms["RecreateEncryptedEndpoints"]["Condition"] == {"StringEquals": via,
+                                                             "Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert kms["DescribeEndpointKeys"]["Action"] == "kms:DescribeKey"
+    assert kms["DescribeEndpointKeys"]["Condition"] == {"StringEquals": via}
 
 
 def test_one_state_machine_per_playbook_named_as_the_start_function_expects(template: dict[str, Any]) -> None:

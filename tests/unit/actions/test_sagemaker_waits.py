@@ -23,6 +23,25 @@ def endpoint(status: str) -> dict[str, Any]:
             "EndpointStatus": status, "CreationTime": WHEN, "LastModifiedTime": WHEN}
 
 
+def endpoint_config(model: str | None) -> dict[str, Any]:
+    variant: dict[str, Any] = {"VariantName": "AllTraffic"}
+    if model:
+        variant.update(ModelName=model, InitialInstanceCount=1, InstanceType="ml.m5.large")
+    return {"EndpointConfigName": "fraud-scoring-config", "EndpointConfigArn": EP.arn.replace(":endpoint/",
+            ":endpoint-config/") + "-config", "ProductionVariants": [variant], "CreationTime": WHEN}
+
+
+def test_an_endpoint_serving_inference_components_is_refused_before_anything_changes(sm: tuple[Any, Any]) -> None:
+    """Its variants have no model: DeleteEndpoint would delete the components and undo could not bring them back."""
+    client, stub = sm
+    action = get_action("delete-endpoint")(client_factory=lambda s, r: client)
+    stub.add_response("describe_endpoint", endpoint("InService"), {"EndpointName": EP.name})
+    stub.add_response("describe_endpoint_config", endpoint_config(model=None),
+                      {"EndpointConfigName": "fraud-scoring-config"})
+    with pytest.raises(ActionFailed, match=r"serves inference components .*AllTraffic.*contain its execution role"):
+        action.snapshot(EP)
+
+
 def notebook(status: str) -> dict[str, Any]:
     return {"NotebookInstanceName": NB.name, "NotebookInstanceStatus": status}
 
@@ -39,6 +58,8 @@ def test_undo_waits_while_the_endpoint_is_still_deleting(sm: tuple[Any, Any]) ->
     client, stub = sm
     action = get_action("delete-endpoint")(client_factory=lambda s, r: client)
     stub.add_response("describe_endpoint", endpoint("InService"), {"EndpointName": EP.name})
+    stub.add_response("describe_endpoint_config", endpoint_config(model="fraud-model"),
+                      {"EndpointConfigName": "fraud-scoring-config"})
     stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": EP.arn})
     snap = action.snapshot(EP)
     stub.add_response("describe_endpoint", endpoint("Deleting"), {"EndpointName": EP.name})

@@ -47,16 +47,22 @@ class DeleteEndpoint(Action):
 
     Destructive (the endpoint's instances and its URL go away until restored), so playbooks always wait for
     approval. The snapshot saves the endpoint config name and tags; undo runs ``CreateEndpoint`` with them (it fails
-    loudly if the endpoint config was deleted meanwhile). While the endpoint is still ``Deleting``, undo is planned
-    but waits (raises :class:`ActionFailed` for the playbook to retry). Apply before cutting the execution role.
+    loudly if the endpoint config was deleted meanwhile). An endpoint that serves inference components (variants
+    without a model) is refused: deleting it deletes them, and undo could not restore them. While the endpoint is
+    still ``Deleting``, undo is planned but waits (raises :class:`ActionPending`, which the playbooks retry for
+    minutes). Apply before cutting the execution role.
     """
 
     title = "Delete the SageMaker endpoint (config and model kept)"
     target_types = ("sagemaker-endpoint",)
     destructive = True
     order = ORDER_WORKLOAD
-    permissions = ("sagemaker:DescribeEndpoint", "sagemaker:ListTags", "sagemaker:DeleteEndpoint",
-                   "sagemaker:CreateEndpoint", "sagemaker:AddTags")  # AddTags: CreateEndpoint with Tags
+    permissions = ("sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:ListTags",
+                   "sagemaker:DeleteEndpoint", "sagemaker:CreateEndpoint",
+                   "sagemaker:AddTags",  # CreateEndpoint with Tags
+                   # CreateEndpoint from a config encrypted with a customer key: SageMaker makes a grant on the key as
+                   # the caller (template.yaml allows it only through SageMaker, for AWS resources).
+                   "kms:CreateGrant", "kms:DescribeKey")
 
     def _endpoint(self, target: Target) -> dict[str, Any] | None:
         return _describe(self.client("sagemaker", target).describe_endpoint, EndpointName=target.name)
@@ -65,6 +71,15 @@ class DeleteEndpoint(Action):
         found = self._endpoint(target)
         if found is None:
             return EndpointState(exists=False)
+        config = _describe(self.client("sagemaker", target).describe_endpoint_config,
+                           EndpointConfigName=found["EndpointConfigName"]) or {}
+        # A variant without a model serves inference components: DeleteEndpoint deletes them too, and CreateEndpoint
+        # from the config would bring back an empty endpoint. Refuse rather than promise an undo that cannot be.
+        hosted = [v.get("VariantName") for v in config.get("ProductionVariants", []) if not v.get("ModelName")]
+        if hosted:
+            raise ActionFailed(f"{self.id}: {target.label} serves inference components (variants "
+                               f"{', '.join(map(str, hosted))}): deleting it would delete them and undo could not "
+                               "bring them back; contain its execution role, or delete it by hand")
         pages = self.client("sagemaker", target).get_paginator("list_tags").paginate(ResourceArn=found["EndpointArn"])
         tags = [{"Key": t["Key"], "Value": t.get("Value", "")} for p in pages for t in p.get("Tags", [])
                 if not t["Key"].startswith("aws:")]
