@@ -57,6 +57,30 @@ def test_others_are_refused(caller: str | None, error: type[Exception]) -> None:
         check_caller(CFG, caller, FINDING, [])
 
 
+SSO = "AWSReservedSSO_OnCall_0123abcd"
+PATHED = AidrConfig(approvers=[f"arn:aws:iam::{ACCT}:role/aws-reserved/sso.amazonaws.com/{SSO}",
+                               "arn:aws:iam::*:role/teams/Responder",
+                               f"arn:aws:iam::{ACCT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_*"])
+
+
+@pytest.mark.parametrize(("caller", "allowed"), [
+    # A session ARN never shows the role's path: the exact role it names still approves.
+    (f"arn:aws:sts::{ACCT}:assumed-role/{SSO}/alice@example.com", True),
+    (f"arn:aws:sts::{ACCT}:assumed-role/Responder/bob", True),  # account wildcard, exact name under a path
+    ("arn:aws:sts::444455556666:assumed-role/Responder/bob", True),
+    ("arn:aws:sts::444455556666:assumed-role/AWSReservedSSO_OnCall_0123abcd/eve", False),  # other account
+    (f"arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_OnCall_0123abcdX/eve", False),  # another name
+    # A wildcard name under a path is not widened: the path is part of what it allows and a session hides it.
+    (f"arn:aws:sts::{ACCT}:assumed-role/AWSReservedSSO_Admin_99/eve", False),
+])
+def test_role_patterns_with_a_path_match_sessions_of_the_role_they_name(caller: str, allowed: bool) -> None:
+    if allowed:
+        assert check_caller(PATHED, caller, FINDING, []) == caller
+    else:
+        with pytest.raises(Forbidden):
+            check_caller(PATHED, caller, FINDING, [])
+
+
 def test_a_plan_target_is_a_subject_too() -> None:
     plan = [{"action": "revoke-sessions", "target": f"arn:aws:iam::{ACCT}:role/OnCall"}]
     with pytest.raises(Forbidden, match="subject of this containment"):

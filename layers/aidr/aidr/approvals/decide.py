@@ -22,7 +22,9 @@ Examples
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -63,8 +65,31 @@ def normalise_decision(decision: Any, reason: Any) -> tuple[str, str]:
 
 
 def is_approver(config: AidrConfig, caller: str) -> bool:
-    """The caller's ARN (or, for a session, its role's ARN) matches an ``approvers`` pattern."""
-    return config.is_approver(caller) or (role_arn(caller) != caller and config.is_approver(role_arn(caller)))
+    """The caller's ARN (or, for a session, its role's ARN) matches an ``approvers`` pattern.
+
+    A session ARN never shows its role's path (``assumed-role/AWSReservedSSO_OnCall_ab12/alice`` for the role
+    ``role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_OnCall_ab12``), so a role pattern with a path also matches
+    a session of the role it names exactly: a role name is unique in its account, whatever the path. A pattern
+    whose name part has a wildcard under a path is not widened that way (the path is part of what it allows).
+    """
+    if config.is_approver(caller):
+        return True
+    role = role_arn(caller)
+    if role == caller:
+        return False
+    return config.is_approver(role) or any(_names_role_of(p, caller) for p in config.approvers)
+
+
+def _names_role_of(pattern: str, session: str) -> bool:
+    """``pattern`` is a role ARN (any path, exact name) of the session's role, in the session's account."""
+    m = _ROLE_PATTERN.match(pattern)
+    key = principal_key(session)
+    if not m or key is None or any(c in m.group("name") for c in "*?["):
+        return False
+    return fnmatch.fnmatchcase(key[0], m.group("account")) and m.group("name") == key[2]
+
+
+_ROLE_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>[^:]+):role/(?:.*/)?(?P<name>[^/]+)$")
 
 
 def subjects(finding: dict[str, Any], plan: list[dict[str, Any]]) -> list[str]:
