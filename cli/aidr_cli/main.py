@@ -22,6 +22,9 @@ PATH may be a file or a directory (recursed). Accepted, plain or .gz, detected p
   EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding");
   GuardDuty findings as the API returns them (camelCase or PascalCase);
   Bedrock model-invocation-log records (schemaType ModelInvocationLog).
+In exported AWSLogs trees, CloudTrail digest files and what Bedrock writes to its data/ folders (bodies, media)
+are not read as logs, only counted; a body Bedrock moved to S3 is put back into its record when it is among
+the files replayed.
 
 Findings go to stdout; progress, unreadable records (file and line) and a closing summary go to stderr.
 Exit status: 0 when the run completed (findings or not), 2 for unusable arguments or unreadable paths.
@@ -37,6 +40,10 @@ def _config(path: str | None) -> AidrConfig:
 
 
 def _print_summary(result, out) -> None:  # type: ignore[no-untyped-def]
+    from aidr.ingest import DIGEST_FILES, INVOCATION_OBJECTS
+
+    from .replay import BODIES_NOT_FOUND, BODIES_READ
+
     c = result.counts
     out.write(
         f"aidr replay: {c['records']} records read, {c['routed']} routed to detectors, "
@@ -47,6 +54,13 @@ def _print_summary(result, out) -> None:  # type: ignore[no-untyped-def]
     out.write(", skipped: " + (", ".join(f"{v} {k}" for k, v in sorted(skipped.items())) or "none"))
     if dropped:
         out.write("; dropped on purpose: " + ", ".join(f"{v} {k}" for k, v in sorted(dropped.items())))
+    # Files of an exported tree that are not logs, and invocation bodies Bedrock moved to S3: never errors.
+    not_logs = [(c[k], k) for k in (DIGEST_FILES, INVOCATION_OBJECTS) if c[k]]
+    if not_logs:
+        out.write("; not log files: " + ", ".join(f"{v} {k}" for v, k in not_logs))
+    bodies = [(c[k], k) for k in (BODIES_READ, BODIES_NOT_FOUND) if c[k]]
+    if bodies:
+        out.write("; " + ", ".join(f"{v} {k}" for v, k in bodies))
     out.write(f"\naidr replay: {len(result.findings)} findings")
     if result.by_category:
         out.write(" (" + ", ".join(f"{k}: {v}" for k, v in sorted(result.by_category.items())) + ")")

@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 from aidr.errors import InputError
-from aidr.ingest import iter_file, iter_paths, read_bytes
+from aidr.ingest import (
+    DIGEST_FILES,
+    INVOCATION_OBJECTS,
+    is_cloudtrail_digest,
+    iter_file,
+    iter_paths,
+    not_a_log_file,
+    read_bytes,
+)
 from aidr.normalize.envelope import envelope_from_record
 from aidr_cli.main import main
 
@@ -374,3 +382,59 @@ def test_replay_reads_arrays_of_invocation_records_without_timestamps(
     assert len(inj) == 1 and inj[0]["event_ids"] == ["req-inj"]
     # No timestamp of its own: the record takes the time of the record before it.
     assert inj[0]["first_seen"].startswith("2026-03-01T10:00:00")
+
+
+# --- files of an exported S3 tree that are not logs ---------------------------------------------------------------
+
+INV = "AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/2026/03/01/10"
+
+
+@pytest.mark.parametrize(("path", "why"), [
+    # CloudTrail digest files (log-file validation), by folder or by name
+    ("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/01/"
+     "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260301T100000Z.json.gz", DIGEST_FILES),
+    ("o-abc/111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260301T100000Z.json.gz", DIGEST_FILES),
+    # what Bedrock writes beside its invocation logs
+    (f"{INV}/data/0c6845a6_input.json.gz", INVOCATION_OBJECTS),
+    (f"{INV}/data/0c6845a6_input_media_00.pdf", INVOCATION_OBJECTS),
+    (f"{INV}/data/0c6845a6_output_image_0.png", INVOCATION_OBJECTS),
+    ("AWSLogs/111122223333/BedrockModelInvocationLogs/us-east-1/data/r-9_input.json", INVOCATION_OBJECTS),
+    ("export/03/01/10/data/0c6845a6_input.json.gz", INVOCATION_OBJECTS),  # synced from below the region folder
+    ("AWSLogs/111122223333/BedrockModelInvocationLogs/amazon-bedrock-logs-permission-check", INVOCATION_OBJECTS),
+    # logs
+    (f"{INV}/20260301T100102Z_9f2a0b1c.json.gz", None),
+    ("AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/01/"
+     "111122223333_CloudTrail_us-east-1_20260301T1000Z_abcdefgh12345678.json.gz", None),
+    ("AWSLogs/111122223333/CloudTrail-Insight/us-east-1/2026/03/01/"
+     "111122223333_CloudTrail-Insight_us-east-1_20260301T1000Z_abcdefgh12345678.json.gz", None),
+    # a folder named data anywhere else is the user's own
+    ("/home/me/data/cloudtrail/2026/a.json.gz", None),
+    ("data/events.jsonl", None),
+    ("incident/data/2026/03/01/a.json", None),
+])
+def test_files_that_are_not_logs_are_known_by_their_path(path: str, why: str | None) -> None:
+    assert not_a_log_file(Path(path)) == why
+
+
+DIGEST = {
+    "awsAccountId": ACCOUNT, "digestStartTime": "2026-03-01T09:00:00Z", "digestEndTime": "2026-03-01T10:00:00Z",
+    "digestS3Bucket": "trail-bucket",
+    "digestS3Object": f"AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/03/01/"
+                      f"{ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20260301T100000Z.json.gz",
+    "digestPublicKeyFingerprint": "31e8b5433410dfb61a9dc45cc65b22ff", "digestSignatureAlgorithm": "SHA256withRSA",
+    "newestEventTime": "2026-03-01T09:52:27Z", "oldestEventTime": "2026-03-01T09:42:27Z",
+    "previousDigestS3Bucket": "trail-bucket", "previousDigestS3Object": "", "previousDigestHashValue": "",
+    "previousDigestHashAlgorithm": "SHA-256", "previousDigestSignature": "",
+    "logFiles": [{"s3Bucket": "trail-bucket",
+                  "s3Object": f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/03/01/x.json.gz",
+                  "hashValue": "9bb6196fc6b84d6f075a56548feca262bd99ba3c2de41b618e5b6e22c1fc71f6",
+                  "hashAlgorithm": "SHA-256", "newestEventTime": "2026-03-01T09:52:27Z",
+                  "oldestEventTime": "2026-03-01T09:42:27Z"}],
+}
+
+
+def test_a_digest_document_is_known_by_its_content() -> None:
+    assert is_cloudtrail_digest(DIGEST)
+    assert is_cloudtrail_digest({**DIGEST, "logFiles": []})  # an hour with no log files still has a digest
+    assert not is_cloudtrail_digest({k: v for k, v in DIGEST.items() if k != "logFiles"})
+    assert not is_cloudtrail_digest({"Records": []}) and not is_cloudtrail_digest([DIGEST])

@@ -8,6 +8,7 @@ unreadable record is yielded as an :class:`~aidr.errors.InputError` naming the f
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,22 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 Item = tuple[str, Any]  # (location, record) where record may be an InputError
 
 _DECODER = json.JSONDecoder()
+
+# Files of an exported S3 tree that are not logs, so not read as records (counted by what they are instead):
+# - CloudTrail digest files (log-file validation): ``AWSLogs/<acct>/CloudTrail-Digest/<region>/YYYY/MM/DD/
+#   <acct>_CloudTrail-Digest_<region>_<trail>_<region>_<end>Z.json.gz`` (CloudTrail user guide, "CloudTrail digest
+#   file structure");
+# - what Bedrock's invocation logging writes beside its log files: the bodies and media it moves out of a record
+#   (``.../BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/data/<requestId>_input.json.gz``, images,
+#   documents) and the ``amazon-bedrock-logs-permission-check`` marker (see aidr.logs.sources).
+DIGEST_FILES = "digest files skipped"
+INVOCATION_OBJECTS = "invocation body/media objects skipped"
+_DIGEST_FOLDER = "CloudTrail-Digest"
+_DIGEST_NAME = "_CloudTrail-Digest_"
+_INVOCATION_LOGS_FOLDER = "BedrockModelInvocationLogs"
+_PERMISSION_CHECK = "amazon-bedrock-logs-permission-check"
+_HOUR = re.compile(r"[01][0-9]|2[0-3]")
+_DIGEST_KEYS = ("awsAccountId", "digestStartTime", "digestEndTime", "logFiles")
 
 
 def _gunzip(data: bytes, source: str) -> tuple[bytes, int, InputError | None]:
@@ -176,6 +193,29 @@ def iter_file(path: Path) -> Iterator[Item]:
             yield from iter_document(doc, source)
             return
     yield from iter_lines(data, source)
+
+
+def not_a_log_file(path: Path) -> str | None:
+    """Why ``path`` is not read as a log file (:data:`DIGEST_FILES`, :data:`INVOCATION_OBJECTS`), else None.
+
+    Decided by the path alone, so such files are never opened. A body or media object is a file in a ``data``
+    folder of an invocation-log tree: below a ``BedrockModelInvocationLogs`` folder, or in an hour folder's
+    ``data`` (``.../HH/data/``, for a tree copied from deeper in the bucket). Any other ``data`` folder is read.
+    """
+    name, folders = path.name, path.parts[:-1]
+    if _DIGEST_NAME in name or _DIGEST_FOLDER in folders:
+        return DIGEST_FILES
+    if _PERMISSION_CHECK in name:
+        return INVOCATION_OBJECTS
+    for i, part in enumerate(folders):
+        if part == "data" and i and (_INVOCATION_LOGS_FOLDER in folders[:i] or _HOUR.fullmatch(folders[i - 1])):
+            return INVOCATION_OBJECTS
+    return None
+
+
+def is_cloudtrail_digest(obj: Any) -> bool:
+    """A CloudTrail digest file's document (read when it is not where CloudTrail delivers digests)."""
+    return type(obj) is dict and all(k in obj for k in _DIGEST_KEYS) and isinstance(obj["logFiles"], list)
 
 
 def iter_paths(paths: list[str]) -> Iterator[Path]:

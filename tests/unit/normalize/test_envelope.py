@@ -69,3 +69,30 @@ def test_guardduty_api_finding_is_wrapped() -> None:
 @pytest.mark.parametrize("obj", [None, 3, "text", [], {}, {"Records": []}, {"detail-type": "x", "source": "y"}])
 def test_unknown_shapes_are_none(obj: Any) -> None:
     assert envelope_from_record(obj) is None
+
+
+# A CloudTrail Insights event as a trail delivers it to CloudTrail-Insight/ (CloudTrail user guide, "CloudTrail
+# record contents for Insights events for trails"): the API it is about is under insightDetails, not at the top.
+INSIGHT = {
+    "eventVersion": "1.08", "eventTime": "2026-03-02T09:00:00Z", "awsRegion": "us-east-1",
+    "eventID": "a9edc959-9488-4790-be0f-05d60e56b547", "eventType": "AwsCloudTrailInsight",
+    "recipientAccountId": "111122223333", "sharedEventID": "12edc982-3348-4794-83d3-a3db26525049",
+    "insightDetails": {
+        "state": "Start", "eventSource": "bedrock.amazonaws.com", "eventName": "InvokeModel",
+        "insightType": "ApiCallRateInsight",
+        "insightContext": {"statistics": {"baseline": {"average": 0.01}, "insight": {"average": 25.0},
+                                          "insightDuration": 5}},
+    },
+    "eventCategory": "Insight",
+}
+
+
+def test_cloudtrail_insight_record_is_wrapped_like_eventbridge() -> None:
+    env = envelope_from_record(INSIGHT)
+    assert env == {"version": "0", "id": INSIGHT["eventID"], "detail-type": "AWS Insight via CloudTrail",
+                   "source": "aws.cloudtrail", "account": "111122223333", "time": "2026-03-02T09:00:00Z",
+                   "region": "us-east-1", "resources": [], "detail": INSIGHT}
+
+
+def test_an_insight_event_type_without_insight_details_is_not_a_record() -> None:
+    assert envelope_from_record({"eventType": "AwsCloudTrailInsight", "eventID": "x"}) is None

@@ -15,6 +15,7 @@ CLOUDTRAIL_CONSOLE_SIGNIN = "AWS Console Sign In via CloudTrail"
 CLOUDTRAIL_SERVICE_EVENT = "AWS Service Event via CloudTrail"
 CLOUDTRAIL_CONSOLE_ACTION = "AWS Console Action via CloudTrail"
 CLOUDTRAIL_INSIGHT = "AWS Insight via CloudTrail"
+INSIGHT_EVENT_TYPE = "AwsCloudTrailInsight"
 GUARDDUTY_FINDING = "GuardDuty Finding"
 INVOCATION_LOG = "Bedrock Model Invocation Log"  # aidr's own detail-type, put on the aidr bus by the forwarder
 AIDR_SOURCE = "aidr"
@@ -28,7 +29,7 @@ _DETAIL_TYPES = {
     "AwsConsoleSignIn": CLOUDTRAIL_CONSOLE_SIGNIN,
     "AwsServiceEvent": CLOUDTRAIL_SERVICE_EVENT,
     "AwsConsoleAction": CLOUDTRAIL_CONSOLE_ACTION,
-    "AwsCloudTrailInsight": CLOUDTRAIL_INSIGHT,
+    INSIGHT_EVENT_TYPE: CLOUDTRAIL_INSIGHT,
 }
 
 
@@ -52,12 +53,23 @@ def cloudtrail_source(event_source: object) -> str:
     return source
 
 
+def is_insight_record(obj: dict[str, Any]) -> bool:
+    """A CloudTrail Insights event as a trail delivers it (``CloudTrail-Insight/`` folders).
+
+    It has no top-level ``eventSource``/``eventName``: the API it is about is in ``insightDetails`` (CloudTrail
+    user guide, "CloudTrail record contents for Insights events for trails").
+    """
+    return obj.get("eventType") == INSIGHT_EVENT_TYPE and isinstance(obj.get("insightDetails"), dict)
+
+
 def wrap_cloudtrail(record: dict[str, Any]) -> Envelope:
+    # An Insights event is CloudTrail's own: EventBridge delivers it under source aws.cloudtrail.
+    source = "aws.cloudtrail" if is_insight_record(record) else cloudtrail_source(record.get("eventSource"))
     return {
         "version": "0",
         "id": record.get("eventID") or "",
         "detail-type": cloudtrail_detail_type(record),
-        "source": cloudtrail_source(record.get("eventSource")),
+        "source": source,
         "account": record.get("recipientAccountId") or "",
         "time": record.get("eventTime") or "",
         "region": record.get("awsRegion") or "",
@@ -86,7 +98,7 @@ def is_envelope(obj: dict[str, Any]) -> bool:
 
 
 def is_cloudtrail_record(obj: dict[str, Any]) -> bool:
-    return "eventSource" in obj and "eventName" in obj
+    return ("eventSource" in obj and "eventName" in obj) or is_insight_record(obj)
 
 
 def is_guardduty_finding(obj: dict[str, Any]) -> bool:
