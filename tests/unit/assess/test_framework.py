@@ -41,6 +41,16 @@ def test_shipped_policy_is_generated_from_the_checks() -> None:
     assert all(a.split(":")[1].startswith(("Get", "List", "Describe", "View")) for a in actions)
 
 
+def test_scheduled_assessment_is_granted_the_generated_policy() -> None:
+    """template.yaml's AssessFunction grants exactly the actions of docs/assess-policy.json."""
+    from aidr_cli.template import load_template
+
+    policies = load_template()["Resources"]["AssessFunction"]["Properties"]["Policies"]
+    statements = [s for p in policies if isinstance(p, dict) for s in p.get("Statement") or []]
+    granted = next(s for s in statements if s.get("Sid") == "AssessReadOnly")
+    assert granted["Action"] == assess_policy()["Statement"][0]["Action"]
+
+
 @pytest.mark.parametrize("check_id", CHECK_IDS)
 def test_denied_everything_is_could_not_assess(check_id: str, account) -> None:  # type: ignore[no-untyped-def]
     session, fake = account

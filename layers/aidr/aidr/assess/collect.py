@@ -3,6 +3,8 @@
 Each collector lists and describes one kind of resource in one region. Unbounded histories (training and model
 customization jobs) are read newest first and stop at ``ctx.lookback``. Usage signals (``bedrock_usage``,
 ``sagemaker_usage``) decide NOT_APPLICABLE: a region with no sign of a service is not failed for its controls.
+Bedrock collectors return nothing in a region where botocore's endpoint data has no Bedrock endpoint (``ap-east-1``,
+for instance): there is nothing to read there, and calling would only fail to connect after the retries.
 """
 
 from __future__ import annotations
@@ -74,15 +76,48 @@ def bedrock_regions(ctx: AssessContext) -> list[str]:
                                                    if _signals({r: lambda r=r: bedrock_usage(ctx, r)})])
 
 
+def has_endpoint(ctx: AssessContext, service: str, region: str) -> bool:
+    """Whether botocore's endpoint data offers ``service`` in ``region``.
+
+    A region this botocore does not know at all (newer than its endpoint data), or a service it lists no regions for
+    (``bedrock-agent`` is resolved by rules only: its collectors ask about ``bedrock``), counts as having the
+    endpoint, so the call decides there.
+
+    Examples
+    --------
+    >>> ctx = AssessContext(None, "123456789012", ["ap-east-1", "us-east-1"])
+    >>> has_endpoint(ctx, "bedrock", "ap-east-1"), has_endpoint(ctx, "bedrock", "us-east-1")
+    (False, True)
+    """
+    def load() -> bool:
+        import boto3
+
+        session = ctx.session or boto3.session.Session()
+        try:
+            part = session.get_partition_for_region(region)
+        except Exception:  # a region name botocore cannot place: let the call decide
+            return True
+        offered = session.get_available_regions(service, part)
+        if not offered or region in offered:
+            return True
+        return region not in session.get_available_regions("ec2", part)  # EC2 is in every region botocore knows
+    return ctx.memo(("has_endpoint", service, region), load)
+
+
 # --- Bedrock -----------------------------------------------------------------------------------------------------
 
 def logging_config(ctx: AssessContext, region: str) -> dict[str, Any] | None:
-    return ctx.memo(("bedrock_logging", region), lambda: ctx.client("bedrock", region)
-                    .get_model_invocation_logging_configuration().get("loggingConfig"))
+    def load() -> dict[str, Any] | None:
+        if not has_endpoint(ctx, "bedrock", region):
+            return None
+        return ctx.client("bedrock", region).get_model_invocation_logging_configuration().get("loggingConfig")
+    return ctx.memo(("bedrock_logging", region), load)
 
 
 def custom_models(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
     def load() -> list[dict[str, Any]]:
+        if not has_endpoint(ctx, "bedrock", region):
+            return []
         c = ctx.client("bedrock", region)
         return [c.get_custom_model(modelIdentifier=m["modelArn"])
                 for m in ctx.paginate("bedrock", region, "list_custom_models", "modelSummaries")]
@@ -92,6 +127,8 @@ def custom_models(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
 def customization_jobs(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
     """The most recent ``ctx.lookback`` model customization jobs, described."""
     def load() -> list[dict[str, Any]]:
+        if not has_endpoint(ctx, "bedrock", region):
+            return []
         c = ctx.client("bedrock", region)
         jobs = ctx.paginate("bedrock", region, "list_model_customization_jobs", "modelCustomizationJobSummaries",
                             limit=ctx.lookback, sortBy="CreationTime", sortOrder="Descending")
@@ -103,6 +140,8 @@ def customization_jobs(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
 def guardrails(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
     """Every guardrail's working draft (``GetGuardrail`` without a version), which newer versions copy."""
     def load() -> list[dict[str, Any]]:
+        if not has_endpoint(ctx, "bedrock", region):
+            return []
         c = ctx.client("bedrock", region)
         return [c.get_guardrail(guardrailIdentifier=g["id"])
                 for g in ctx.paginate("bedrock", region, "list_guardrails", "guardrails")]
@@ -110,8 +149,8 @@ def guardrails(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
 
 
 def agent_summaries(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
-    return ctx.memo(("agent_summaries", region),
-                    lambda: ctx.paginate("bedrock-agent", region, "list_agents", "agentSummaries"))
+    return ctx.memo(("agent_summaries", region), lambda: ctx.paginate(
+        "bedrock-agent", region, "list_agents", "agentSummaries") if has_endpoint(ctx, "bedrock", region) else [])
 
 
 def agents(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
@@ -122,8 +161,9 @@ def agents(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
 
 
 def knowledge_bases(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
-    return ctx.memo(("knowledge_bases", region),
-                    lambda: ctx.paginate("bedrock-agent", region, "list_knowledge_bases", "knowledgeBaseSummaries"))
+    return ctx.memo(("knowledge_bases", region), lambda: ctx.paginate(
+        "bedrock-agent", region, "list_knowledge_bases", "knowledgeBaseSummaries")
+        if has_endpoint(ctx, "bedrock", region) else [])
 
 
 def data_sources(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
@@ -142,6 +182,8 @@ def data_sources(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
 
 def prompts(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
     def load() -> list[dict[str, Any]]:
+        if not has_endpoint(ctx, "bedrock", region):
+            return []
         c = ctx.client("bedrock-agent", region)
         return [c.get_prompt(promptIdentifier=p["id"])
                 for p in ctx.paginate("bedrock-agent", region, "list_prompts", "promptSummaries")]
@@ -209,6 +251,19 @@ def iam_details(ctx: AssessContext) -> dict[str, list[dict[str, Any]]]:
 
 
 def bedrock_api_keys(ctx: AssessContext) -> list[dict[str, Any]]:
-    """Long-term Bedrock API keys: IAM service-specific credentials for ``bedrock.amazonaws.com``."""
-    return ctx.memo(("bedrock_api_keys",), lambda: ctx.client("iam").list_service_specific_credentials(
-        AllUsers=True, ServiceName="bedrock.amazonaws.com").get("ServiceSpecificCredentials") or [])
+    """Long-term Bedrock API keys: IAM service-specific credentials for ``bedrock.amazonaws.com``, every page.
+
+    botocore has no paginator for ListServiceSpecificCredentials: follow ``Marker`` while ``IsTruncated``.
+    """
+    def load() -> list[dict[str, Any]]:
+        iam = ctx.client("iam")
+        params: dict[str, Any] = {"AllUsers": True, "ServiceName": "bedrock.amazonaws.com"}
+        keys: list[dict[str, Any]] = []
+        while True:
+            page = iam.list_service_specific_credentials(**params)
+            keys.extend(page.get("ServiceSpecificCredentials") or [])
+            marker = page.get("Marker")
+            if not page.get("IsTruncated") or not marker or marker == params.get("Marker"):
+                return keys
+            params["Marker"] = marker
+    return ctx.memo(("bedrock_api_keys",), load)

@@ -22,6 +22,7 @@ ACTION_OVERRIDES = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "s3:ListBuckets": "s3:ListAllMyBuckets",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
     "budgets:DescribeBudgets": "budgets:ViewBudget",
     "budgets:DescribeNotificationsForBudget": "budgets:ViewBudget",

@@ -16,16 +16,21 @@ def evaluate(
     problem: Callable[[Any], str | None],
     ok: str | Callable[[Any], str],
     exposure: int | Callable[[Any], int] = 1,
+    skip: Callable[[Any], str | None] | None = None,
 ) -> Iterator[Result]:
     """NOT_APPLICABLE (``none``) when there are no items, else one PASS or FAIL per item.
 
-    ``problem(item)`` returns why the item fails, or None when it passes.
+    ``problem(item)`` returns why the item fails, or None when it passes. ``skip(item)`` returns why the control
+    cannot apply to the item (NOT_APPLICABLE for it), or None.
     """
     items = list(items)
     if not items:
         yield not_applicable(none)
         return
     for it in items:
+        if skip and (na := skip(it)):
+            yield not_applicable(na, resource(it))
+            continue
         why = problem(it)
         if why:
             yield failed(why, resource(it), exposure(it) if callable(exposure) else exposure)

@@ -114,7 +114,16 @@ def ai_key_rotation(ctx: AssessContext, region: str) -> Iterator[Result]:
             return "key does not exist: the resources it encrypts are unreadable"
         if m.get("KeyManager") != "CUSTOMER" or m.get("KeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
             return None
-        return None if kms.get_key_rotation_status(KeyId=m["KeyId"]).get("KeyRotationEnabled") \
+        # By ARN: a key of another account is found only by its ARN.
+        return None if kms.get_key_rotation_status(KeyId=m["Arn"]).get("KeyRotationEnabled") \
             else "automatic rotation is off"
+
+    def cannot_rotate(m: dict[str, Any]) -> str | None:
+        # KMS rotates automatically only key material it generated (GetKeyRotationStatus): not imported material
+        # (EXTERNAL) nor keys in a custom key store (AWS_CLOUDHSM, EXTERNAL_KEY_STORE).
+        origin = m.get("Origin", "AWS_KMS")
+        if m.get("KeyManager") == "CUSTOMER" and origin != "AWS_KMS":
+            return f"key material from {origin} cannot rotate automatically: rotate it manually"
+        return None
     yield from evaluate(described, none="no keys", resource=lambda m: m.get("Arn"), problem=problem,
-                        ok="rotation on (or an AWS managed key)")
+                        ok="rotation on (or an AWS managed key)", skip=cannot_rotate)

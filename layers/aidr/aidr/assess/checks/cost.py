@@ -3,13 +3,49 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from ..collect import BEDROCK_USAGE_CALLS, bedrock_regions, bedrock_usage
 from ..context import AssessContext
 from ..model import Result, failed, not_applicable, passed
 from ..registry import check
 
+# The SERVICE dimension value of Bedrock in Budgets and Cost Explorer.
 BEDROCK_SERVICE = "Amazon Bedrock"
+
+
+def _names_bedrock(expr: dict[str, Any]) -> bool:
+    """Whether a Budgets filter expression selects Bedrock by its SERVICE dimension (not under a ``Not``)."""
+    dim = expr.get("Dimensions") or {}
+    if dim.get("Key") == "SERVICE" and BEDROCK_SERVICE in (dim.get("Values") or []):
+        return True
+    return any(_names_bedrock(e) for e in [*(expr.get("And") or []), *(expr.get("Or") or [])])
+
+
+def covers_bedrock(budget: dict[str, Any]) -> bool:
+    """A cost budget covers Bedrock when it has no filter (all spend) or its SERVICE filter names Amazon Bedrock.
+
+    A region, tag, linked-account or other filter narrows the budget to part of the spend, so it does not.
+    ``FilterExpression`` (returned with ``ShowFilterExpression``) is read first; ``CostFilters`` (deprecated) when
+    it is absent.
+
+    Examples
+    --------
+    >>> region_only = {"BudgetType": "COST", "CostFilters": {"Region": ["us-east-1"]}}
+    >>> covers_bedrock({"BudgetType": "COST"}), covers_bedrock(region_only)
+    (True, False)
+    >>> covers_bedrock({"BudgetType": "COST", "FilterExpression": {"And": [
+    ...     {"Dimensions": {"Key": "SERVICE", "Values": ["Amazon Bedrock"]}},
+    ...     {"Dimensions": {"Key": "REGION", "Values": ["us-east-1"]}}]}})
+    True
+    """
+    if budget.get("BudgetType") != "COST":
+        return False
+    expr = budget.get("FilterExpression")
+    if expr:
+        return _names_bedrock(expr)
+    filters = {k: v for k, v in (budget.get("CostFilters") or {}).items() if v}
+    return not filters or BEDROCK_SERVICE in (filters.get("Service") or [])
 
 
 @check(id="cost.bedrock_budget", title="A budget with alerts covers Bedrock spend", layer="application",
@@ -20,9 +56,9 @@ BEDROCK_SERVICE = "Amazon Bedrock"
        references={"owasp_llm_2025": ["LLM10"], "mitre_atlas": ["AML.T0034"]})
 def bedrock_budget(ctx: AssessContext, region: str) -> Iterator[Result]:
     budgets = ctx.client("budgets", "us-east-1")
-    found = ctx.paginate("budgets", "us-east-1", "describe_budgets", "Budgets", AccountId=ctx.account)
-    covering = [b for b in found if b.get("BudgetType") == "COST" and (
-        not (b.get("CostFilters") or {}).get("Service") or BEDROCK_SERVICE in b["CostFilters"]["Service"])]
+    found = ctx.paginate("budgets", "us-east-1", "describe_budgets", "Budgets", AccountId=ctx.account,
+                         ShowFilterExpression=True)
+    covering = [b for b in found if covers_bedrock(b)]
     alerted = [b for b in covering if budgets.describe_notifications_for_budget(
         AccountId=ctx.account, BudgetName=b["BudgetName"]).get("Notifications")]
     if alerted:

@@ -37,6 +37,17 @@ def present(ctx: AssessContext, region: str) -> Iterator[Result]:
         yield not_applicable("Bedrock is not used")
 
 
+def _acts(f: dict[str, Any], side: str) -> bool:
+    """Whether filter ``f`` acts on ``side`` ("input" or "output"): evaluation enabled and an action other than NONE.
+
+    ``NONE`` is detect mode (detections only reach the trace). Absent fields are the defaults (enabled; the filter's
+    ``action`` for sensitive information entities, else BLOCK).
+    """
+    if f.get(f"{side}Enabled") is False:
+        return False
+    return (f.get(f"{side}Action") or f.get("action") or "BLOCK") != "NONE"
+
+
 def _prompt_attack_problem(g: dict[str, Any]) -> str | None:
     filters = (g.get("contentPolicy") or {}).get("filters") or []
     pa = next((f for f in filters if f.get("type") == "PROMPT_ATTACK"), None)
@@ -46,6 +57,8 @@ def _prompt_attack_problem(g: dict[str, Any]) -> str | None:
         return f"PROMPT_ATTACK input strength is {pa.get('inputStrength')}, not HIGH"
     if pa.get("inputEnabled") is False:
         return "PROMPT_ATTACK filter is disabled on input"
+    if not _acts(pa, "input"):
+        return "PROMPT_ATTACK filter only detects on input (inputAction NONE): attacks are not blocked"
     return None
 
 
@@ -66,9 +79,17 @@ def prompt_attack_high(ctx: AssessContext, region: str) -> Iterator[Result]:
 def sensitive_information(ctx: AssessContext, region: str) -> Iterator[Result]:
     def problem(g: dict[str, Any]) -> str | None:
         pol = g.get("sensitiveInformationPolicy") or {}
-        return None if pol.get("piiEntities") or pol.get("regexes") else "no sensitive information (PII) filter"
+        filters = [*(pol.get("piiEntities") or []), *(pol.get("regexes") or [])]
+        if not filters:
+            return "no sensitive information (PII) filter"
+        # A filter protects when it blocks or masks both prompts and responses; detect-only (NONE) or a disabled
+        # side leaves that side's sensitive data flowing.
+        if any(_acts(f, "input") and _acts(f, "output") for f in filters):
+            return None
+        return "sensitive information filters only detect or are disabled on input or output: " + ", ".join(
+            str(f.get("type") or f.get("name")) for f in filters)
     yield from evaluate(guardrails(ctx, region), none="no guardrails", resource=_arn, problem=problem,
-                        ok="sensitive information filter configured")
+                        ok="sensitive information filter blocks or masks prompts and responses")
 
 
 @check(id="guardrails.contextual_grounding", title="Guardrails check contextual grounding and relevance",
@@ -77,9 +98,11 @@ def sensitive_information(ctx: AssessContext, region: str) -> Iterator[Result]:
        references={"owasp_llm_2025": ["LLM09"]})
 def contextual_grounding(ctx: AssessContext, region: str) -> Iterator[Result]:
     def problem(g: dict[str, Any]) -> str | None:
-        types = {f.get("type") for f in (g.get("contextualGroundingPolicy") or {}).get("filters") or []}
+        # A filter with action NONE (detect only) or enabled false does not stop ungrounded answers.
+        types = {f.get("type") for f in (g.get("contextualGroundingPolicy") or {}).get("filters") or []
+                 if f.get("enabled") is not False and (f.get("action") or "BLOCK") != "NONE"}
         missing = {"GROUNDING", "RELEVANCE"} - types
-        return f"no contextual grounding filter for {', '.join(sorted(missing))}" if missing else None
+        return f"no blocking contextual grounding filter for {', '.join(sorted(missing))}" if missing else None
     yield from evaluate(guardrails(ctx, region), none="no guardrails", resource=_arn, problem=problem,
                         ok="GROUNDING and RELEVANCE filters configured")
 

@@ -1,18 +1,23 @@
 """S3 buckets holding AI data: training inputs and artifacts, knowledge-base sources, customization data,
 invocation logs and the configured ``protected_data_buckets``. Public access, encryption, versioning, object lock
-(for training and knowledge data, where tampering poisons a model), TLS only."""
+(for training and knowledge data, where tampering poisons a model), TLS only.
+
+Only buckets this account owns are assessed (``ListBuckets``): a training job may read another account's bucket
+(JumpStart's ``jumpstart-cache-prod-<region>``), whose settings are its owner's to fix. An error on one bucket makes
+that bucket COULD_NOT_ASSESS; the others are still assessed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ...aws import error_code
 from .. import collect
 from ..context import AssessContext
-from ..model import Result, failed, not_applicable, passed
+from ..errors import reason_for
+from ..model import Result, could_not_assess, failed, not_applicable, passed
 from ..registry import check
 from ._common import bucket_arn, bucket_of
 
@@ -24,6 +29,7 @@ AI_BUCKET_CALLS = ("bedrock:GetModelInvocationLoggingConfiguration", "sagemaker:
                    "bedrock-agent:ListDataSources", "bedrock-agent:GetDataSource", "bedrock:ListCustomModels",
                    "bedrock:GetCustomModel")
 BPA_KEYS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+LIST_BUCKETS = "s3:ListBuckets"
 
 
 def ai_buckets(ctx: AssessContext) -> dict[str, set[str]]:
@@ -51,6 +57,9 @@ def ai_buckets(ctx: AssessContext) -> dict[str, set[str]]:
                     continue
                 if kind == "logging" and value:
                     add((value.get("s3Config") or {}).get("bucketName"), "invocation logs")
+                    # Prompts and responses too large for CloudWatch Logs (over 100 KB, binary data) land here.
+                    add(((value.get("cloudWatchConfig") or {}).get("largeDataDeliveryS3Config") or {})
+                        .get("bucketName"), "invocation logs")
                 elif kind == "training":
                     for job in value:
                         for ch in job.get("InputDataConfig") or []:
@@ -90,18 +99,37 @@ def bucket_kms_problem(ctx: AssessContext, bucket: str) -> str | None:
     return "default encryption uses S3-managed keys (SSE-S3), not a KMS key you control"
 
 
+def own_buckets(ctx: AssessContext) -> set[str] | None:
+    """Names of the buckets this account owns, or None when they cannot be listed (then every bucket is tried)."""
+    def load() -> set[str] | None:
+        try:
+            return {b["Name"] for b in ctx.paginate("s3", ctx.home_region, "list_buckets", "Buckets")}
+        except (ClientError, BotoCoreError):
+            return None
+    return ctx.memo(("own_buckets",), load)
+
+
 def _bucket_checks(ctx: AssessContext, none: str, fn: Any, only: frozenset[str] | None = None) -> Iterator[Result]:
     names = _each_bucket(ctx, only)
     if not names:
         yield not_applicable(none)
         return
+    own = own_buckets(ctx)
     for b in names:
+        if own is not None and b not in own:
+            yield not_applicable("not a bucket of this account (another account's bucket, such as JumpStart's "
+                                 "jumpstart-cache-prod-<region>, or a deleted one): its owner assesses it",
+                                 bucket_arn(b))
+            continue
         try:
             yield from fn(b)
         except ClientError as e:
-            if error_code(e) != "NoSuchBucket":
-                raise
-            yield not_applicable("bucket does not exist", bucket_arn(b))
+            if error_code(e) == "NoSuchBucket":
+                yield not_applicable("bucket does not exist", bucket_arn(b))
+            else:
+                yield could_not_assess(reason_for(e), bucket_arn(b))
+        except BotoCoreError as e:
+            yield could_not_assess(reason_for(e), bucket_arn(b))
 
 
 def account_bpa(ctx: AssessContext) -> dict[str, bool] | None:
@@ -135,7 +163,7 @@ def account_public_access_block(ctx: AssessContext, region: str) -> Iterator[Res
 
 @check(id="s3.ai_bucket_public_access_block", title="AI data buckets block public access",
        layer="identity-data", phase="foundational", severity="high", scope="account",
-       api_calls=["s3:GetPublicAccessBlock", "s3control:GetPublicAccessBlock", *AI_BUCKET_CALLS],
+       api_calls=["s3:GetPublicAccessBlock", "s3control:GetPublicAccessBlock", *AI_BUCKET_CALLS, LIST_BUCKETS],
        remediation="Turn on all four Block Public Access settings on every bucket holding training, "
                    "knowledge-base or log data (or at the account level).",
        references={"securityhub": ["S3.8"], "owasp_llm_2025": ["LLM02", "LLM04"], "mitre_atlas": ["AML.T0020"]})
@@ -158,7 +186,7 @@ def ai_bucket_public_access_block(ctx: AssessContext, region: str) -> Iterator[R
 
 @check(id="s3.ai_bucket_not_public", title="AI data buckets are not public by policy",
        layer="identity-data", phase="foundational", severity="critical", scope="account",
-       api_calls=["s3:GetBucketPolicyStatus", *AI_BUCKET_CALLS],
+       api_calls=["s3:GetBucketPolicyStatus", *AI_BUCKET_CALLS, LIST_BUCKETS],
        remediation="Remove statements that grant access to everyone from the bucket policy.",
        references={"owasp_llm_2025": ["LLM02", "LLM04"], "mitre_atlas": ["AML.T0020"]})
 def ai_bucket_not_public(ctx: AssessContext, region: str) -> Iterator[Result]:
@@ -178,7 +206,7 @@ def ai_bucket_not_public(ctx: AssessContext, region: str) -> Iterator[Result]:
 
 @check(id="s3.ai_bucket_encryption_kms", title="AI data buckets are encrypted with KMS keys",
        layer="identity-data", phase="enhanced", severity="medium", scope="account",
-       api_calls=["s3:GetBucketEncryption", *AI_BUCKET_CALLS],
+       api_calls=["s3:GetBucketEncryption", *AI_BUCKET_CALLS, LIST_BUCKETS],
        remediation="Set default encryption to SSE-KMS with a customer managed key on AI data buckets.",
        references={"securityhub": ["S3.17"], "owasp_llm_2025": ["LLM02"]})
 def ai_bucket_encryption_kms(ctx: AssessContext, region: str) -> Iterator[Result]:
@@ -190,7 +218,7 @@ def ai_bucket_encryption_kms(ctx: AssessContext, region: str) -> Iterator[Result
 
 @check(id="s3.ai_bucket_versioning", title="AI data buckets keep object versions",
        layer="identity-data", phase="enhanced", severity="medium", scope="account",
-       api_calls=["s3:GetBucketVersioning", *AI_BUCKET_CALLS],
+       api_calls=["s3:GetBucketVersioning", *AI_BUCKET_CALLS, LIST_BUCKETS],
        remediation="Enable versioning so overwritten or deleted training data can be recovered and compared.",
        references={"owasp_llm_2025": ["LLM04"], "mitre_atlas": ["AML.T0020"]})
 def ai_bucket_versioning(ctx: AssessContext, region: str) -> Iterator[Result]:
@@ -205,7 +233,7 @@ def ai_bucket_versioning(ctx: AssessContext, region: str) -> Iterator[Result]:
 
 @check(id="s3.training_bucket_object_lock", title="Training and knowledge-base buckets use Object Lock",
        layer="identity-data", phase="advanced", severity="low", scope="account",
-       api_calls=["s3:GetObjectLockConfiguration", *AI_BUCKET_CALLS],
+       api_calls=["s3:GetObjectLockConfiguration", *AI_BUCKET_CALLS, LIST_BUCKETS],
        remediation="Create training and knowledge-base data buckets with Object Lock (governance mode) so "
                    "approved datasets cannot be silently replaced.",
        references={"owasp_llm_2025": ["LLM04"], "mitre_atlas": ["AML.T0020"]})
@@ -226,7 +254,7 @@ def training_bucket_object_lock(ctx: AssessContext, region: str) -> Iterator[Res
 
 @check(id="s3.ai_bucket_tls_only", title="AI data buckets refuse requests without TLS",
        layer="identity-data", phase="enhanced", severity="low", scope="account",
-       api_calls=["s3:GetBucketPolicy", *AI_BUCKET_CALLS],
+       api_calls=["s3:GetBucketPolicy", *AI_BUCKET_CALLS, LIST_BUCKETS],
        remediation="Add a bucket policy statement denying s3:* when aws:SecureTransport is false.",
        references={"securityhub": ["S3.5"]})
 def ai_bucket_tls_only(ctx: AssessContext, region: str) -> Iterator[Result]:

@@ -3,6 +3,7 @@ redundancy), training jobs (encryption, isolation, VPC; newest ``lookback`` only
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,14 @@ TJ = ("sagemaker:ListTrainingJobs", "sagemaker:DescribeTrainingJob")
 MODEL = ("sagemaker:ListModels", "sagemaker:DescribeModel")
 EPC = ("sagemaker:ListEndpointConfigs", "sagemaker:DescribeEndpointConfig")
 DOM = ("sagemaker:ListDomains", "sagemaker:DescribeDomain")
+# Instance families whose local NVMe instance store holds the training volume: SageMaker encrypts it in hardware and
+# refuses VolumeKmsKeyId for them (ResourceConfig.VolumeKmsKeyId, "Instance Store Volumes"). EC2 marks most such
+# families with a "d" attribute (ml.g4dn, ml.p3dn, ml.p4d, ml.p4de, ml.r5d); these have NVMe without one.
+LOCAL_NVME_FAMILIES = frozenset({"g5", "g6", "g6e", "p5", "p5e", "p5en", "p6-b200", "trn1", "trn1n", "trn2"})
+_D_ATTRIBUTE = re.compile(r"[a-z]+\d+[a-z]*d[a-z]*")
+# Serverless Inference supports no data capture, VPC configuration or network isolation (SageMaker developer guide,
+# "Deploy models with Amazon SageMaker Serverless Inference", feature exclusions).
+SERVERLESS = "serverless inference supports no {}"
 
 
 def _nb(n: dict[str, Any]) -> str:
@@ -41,6 +50,33 @@ def _dom(d: dict[str, Any]) -> str:
 
 def _jobs(ctx: AssessContext, region: str) -> list[dict[str, Any]]:
     return training_jobs(ctx, region)
+
+
+def local_instance_storage(instance_type: str | None) -> bool:
+    """Whether ``instance_type`` (``ml.<family>.<size>``) keeps its volume on local NVMe instance storage.
+
+    Examples
+    --------
+    >>> [local_instance_storage(t) for t in ("ml.p4d.24xlarge", "ml.g5.xlarge", "ml.m5.xlarge", "ml.c5.2xlarge")]
+    [True, True, False, False]
+    """
+    family = str(instance_type or "").split(".")[1:2]
+    return bool(family) and (family[0] in LOCAL_NVME_FAMILIES or bool(_D_ATTRIBUTE.fullmatch(family[0])))
+
+
+def _serverless(e: dict[str, Any]) -> bool:
+    return any(v.get("ServerlessConfig") for v in e.get("ProductionVariants") or [])
+
+
+def _serverless_models(ctx: AssessContext, region: str) -> set[str]:
+    """Models served by a serverless variant of some endpoint configuration."""
+    return {str(v.get("ModelName")) for e in endpoint_configs(ctx, region) for v in e.get("ProductionVariants") or []
+            if v.get("ServerlessConfig")}
+
+
+def _model_skip(ctx: AssessContext, region: str, what: str) -> Any:
+    serverless = _serverless_models(ctx, region) if models(ctx, region) else set()
+    return lambda m: SERVERLESS.format(what) if m.get("ModelName") in serverless else None
 
 
 @check(id="sagemaker.notebook_direct_internet", title="Notebook instances have no direct internet access",
@@ -86,23 +122,23 @@ def notebook_kms(ctx: AssessContext, region: str) -> Iterator[Result]:
 
 
 @check(id="sagemaker.model_network_isolation", title="SageMaker models run with network isolation",
-       layer="infrastructure", phase="enhanced", severity="medium", api_calls=MODEL,
+       layer="infrastructure", phase="enhanced", severity="medium", api_calls=[*MODEL, *EPC],
        remediation="Recreate models with EnableNetworkIsolation true so containers cannot call out.",
        references={"securityhub": ["SageMaker.5"], "owasp_llm_2025": ["LLM03"], "mitre_atlas": ["AML.T0010"]})
 def model_network_isolation(ctx: AssessContext, region: str) -> Iterator[Result]:
     yield from evaluate(models(ctx, region), none="no SageMaker models", resource=_m,
                         problem=lambda m: None if m.get("EnableNetworkIsolation") else "network isolation is off",
-                        ok="network isolation enabled")
+                        ok="network isolation enabled", skip=_model_skip(ctx, region, "network isolation"))
 
 
 @check(id="sagemaker.model_in_vpc", title="SageMaker models run in a VPC",
-       layer="infrastructure", phase="advanced", severity="medium", api_calls=MODEL,
+       layer="infrastructure", phase="advanced", severity="medium", api_calls=[*MODEL, *EPC],
        remediation="Recreate models with VpcConfig (private subnets and security groups).",
        references={"owasp_llm_2025": ["LLM03"]})
 def model_in_vpc(ctx: AssessContext, region: str) -> Iterator[Result]:
     yield from evaluate(models(ctx, region), none="no SageMaker models", resource=_m,
                         problem=lambda m: None if (m.get("VpcConfig") or {}).get("Subnets") else "no VpcConfig",
-                        ok="runs in a VPC")
+                        ok="runs in a VPC", skip=_model_skip(ctx, region, "VPC configuration"))
 
 
 @check(id="sagemaker.endpoint_config_kms", title="Endpoint configurations encrypt storage with a KMS key",
@@ -123,7 +159,8 @@ def endpoint_config_kms(ctx: AssessContext, region: str) -> Iterator[Result]:
 def endpoint_data_capture(ctx: AssessContext, region: str) -> Iterator[Result]:
     yield from evaluate(endpoint_configs(ctx, region), none="no endpoint configurations", resource=_epc,
                         problem=lambda e: None if (e.get("DataCaptureConfig") or {}).get("EnableCapture", True)
-                        and e.get("DataCaptureConfig") else "data capture is off", ok="data capture on")
+                        and e.get("DataCaptureConfig") else "data capture is off", ok="data capture on",
+                        skip=lambda e: SERVERLESS.format("data capture") if _serverless(e) else None)
 
 
 @check(id="sagemaker.endpoint_redundancy", title="Endpoint production variants run more than one instance",
@@ -142,15 +179,22 @@ def endpoint_redundancy(ctx: AssessContext, region: str) -> Iterator[Result]:
 @check(id="sagemaker.training_job_kms", title="Training jobs encrypt volumes and output with KMS keys",
        layer="identity-data", phase="enhanced", severity="medium", api_calls=TJ,
        remediation="Set ResourceConfig.VolumeKmsKeyId and OutputDataConfig.KmsKeyId on training jobs (pipelines and "
-                   "estimators).",
+                   "estimators); instance types with local NVMe storage take no volume key (encrypted in hardware).",
        references={"owasp_llm_2025": ["LLM04"], "mitre_atlas": ["AML.T0020"]})
 def training_job_kms(ctx: AssessContext, region: str) -> Iterator[Result]:
+    def local(j: dict[str, Any]) -> bool:
+        return local_instance_storage((j.get("ResourceConfig") or {}).get("InstanceType"))
+
     def problem(j: dict[str, Any]) -> str | None:
-        missing = [n for n, v in (("volume", (j.get("ResourceConfig") or {}).get("VolumeKmsKeyId")),
+        rc = j.get("ResourceConfig") or {}
+        missing = [n for n, v in (("volume", rc.get("VolumeKmsKeyId") or local(j)),
                                   ("output", (j.get("OutputDataConfig") or {}).get("KmsKeyId"))) if not v]
         return f"no KMS key for {' and '.join(missing)}" if missing else None
-    yield from evaluate(_jobs(ctx, region), none="no training jobs", resource=_tj, problem=problem,
-                        ok="volume and output encrypted with KMS keys")
+    def ok(j: dict[str, Any]) -> str:
+        if local(j) and not (j.get("ResourceConfig") or {}).get("VolumeKmsKeyId"):
+            return "output encrypted with a KMS key; the volume is local NVMe storage, encrypted by the instance"
+        return "volume and output encrypted with KMS keys"
+    yield from evaluate(_jobs(ctx, region), none="no training jobs", resource=_tj, problem=problem, ok=ok)
 
 
 @check(id="sagemaker.training_job_network_isolation", title="Training jobs run with network isolation",
