@@ -31,6 +31,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +42,11 @@ from .errors import AidrError, ConfigError
 CHAIN = "aidr"
 GENESIS = "0" * 64
 LEDGER_TABLE_ENV = "AIDR_LEDGER_TABLE"
-MAX_APPEND_ATTEMPTS = 10
+MAX_APPEND_ATTEMPTS = 20
+# Writers that lose the race for the next seq wait a little, jittered, before chaining after the winner: several
+# playbook runs append at once (approvals requested, actions applied), and retrying at once keeps them colliding.
+APPEND_BACKOFF_SECONDS = 0.02
+APPEND_BACKOFF_MAX_SECONDS = 0.5
 HASHED_FIELDS = ("chain", "seq", "at", "kind", "subject", "detail", "prev")
 
 
@@ -88,7 +94,8 @@ class Ledger:
         Returns the RFC 3339 time stamped on new records.
     """
 
-    def __init__(self, table_name: str, dynamodb_client: Any = None, clock: Callable[[], str] = _now) -> None:
+    def __init__(self, table_name: str, dynamodb_client: Any = None, clock: Callable[[], str] = _now,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         if dynamodb_client is None:
             from .aws import client
 
@@ -96,6 +103,7 @@ class Ledger:
         self.table = table_name
         self._ddb = dynamodb_client
         self._clock = clock
+        self._sleep = sleep
 
     @classmethod
     def from_env(cls, dynamodb_client: Any = None) -> Ledger:
@@ -122,7 +130,9 @@ class Ledger:
             When :data:`MAX_APPEND_ATTEMPTS` conditional puts in a row lost the race for the next ``seq``.
         """
         detail_json = canonical_json(detail)
-        for _ in range(MAX_APPEND_ATTEMPTS):
+        for attempt in range(MAX_APPEND_ATTEMPTS):
+            if attempt:
+                self._sleep(random.uniform(0, min(APPEND_BACKOFF_MAX_SECONDS, APPEND_BACKOFF_SECONDS * 2**attempt)))
             head = self.head()
             record: dict[str, Any] = {
                 "chain": CHAIN, "seq": (head["seq"] + 1) if head else 1, "at": self._clock(), "kind": kind,

@@ -89,3 +89,31 @@ def test_a_concurrent_append_never_forks_the_chain(env: Env, ledger: Ledger) -> 
     mine = ledger.append("action.undone", "mine", {"by": "this writer"})
     assert mine["seq"] == raced[0]["seq"] + 1 and mine["prev"] == raced[0]["hash"]
     assert ledger.verify() == (True, [])
+
+
+def test_writers_that_keep_losing_back_off_then_give_up_loudly(env: Env, ledger: Ledger) -> None:
+    """Several playbook runs append at once: a writer that loses the race waits a growing, jittered moment before
+    chaining after the winner; after MAX_APPEND_ATTEMPTS lost races it raises (nothing is silently dropped)."""
+    from aidr.ledger import APPEND_BACKOFF_MAX_SECONDS, MAX_APPEND_ATTEMPTS, LedgerError
+
+    other = Ledger(LEDGER_TABLE, env.client("dynamodb"))
+    waits: list[float] = []
+    losing = Ledger(LEDGER_TABLE, env.client("dynamodb"), sleep=waits.append)
+    real_head = losing.head
+    races = {"left": 5}
+
+    def head_then_race() -> dict[str, Any] | None:
+        head = real_head()
+        if races["left"]:
+            races["left"] -= 1
+            other.append("action.applied", "racer", {"by": "the other writer"})
+        return head
+
+    losing.head = head_then_race  # type: ignore[method-assign]
+    mine = losing.append("action.undone", "mine", {"by": "this writer"})
+    assert len(waits) == 5 and all(0 <= w <= APPEND_BACKOFF_MAX_SECONDS for w in waits)
+    assert mine["seq"] == 4 + 5 + 1 and losing.verify() == (True, [])
+
+    races["left"] = MAX_APPEND_ATTEMPTS
+    with pytest.raises(LedgerError, match=f"after {MAX_APPEND_ATTEMPTS} attempts"):
+        losing.append("action.undone", "mine again", {"by": "this writer"})
