@@ -11,10 +11,11 @@ What comes back is what Lambda returns: the handler's JSON result, or for an exc
 ``{"errorType", "errorMessage"}`` payload with the ``FunctionError: Unhandled`` header, so a state machine's
 ``Retry``/``Catch`` on ``"VerifyFailed"`` or ``"GuardRefused"`` sees the same error names as in AWS.
 
-Once a seam has been entered the patch stays for the life of the process. With no seam active, an invoke gets a
-function error (``aidr.NoActiveSeam``) instead of moto's Docker runner: a Step Functions worker that outlives its
-emulated account (moto cannot stop an execution whose worker has not started yet) must neither start containers
-nor pull images, and must not print into the output of whatever runs next.
+Handlers run one at a time (moto's backends are not thread-safe, and its Step Functions interpreter runs each
+execution in a thread). Once a seam has been entered the patch stays for the life of the process. With no seam
+active, an invoke gets a function error (``aidr.NoActiveSeam``) instead of moto's Docker runner: a Step Functions
+worker that outlives its emulated account (moto cannot stop an execution whose worker has not started yet) must
+neither start containers nor pull images, and must not print into the output of whatever runs next.
 
 While a seam is active, moto's SendTaskFailure also passes its ``cause`` on (moto 5.2.5 drops it; Step Functions
 does not). The seam depends on moto internals (``LambdaFunction.invoke(self, body, request_headers,
@@ -53,6 +54,10 @@ Handler = Callable[[Any, Any], Any]
 
 _LOGICAL_ID = re.compile(r"([A-Z][A-Za-z0-9]*Function)")
 _lock = threading.RLock()
+# Handlers run one at a time. moto's Step Functions interpreter runs each execution in its own thread, and moto's
+# backends are not thread-safe: playbook runs on the same target (a principal several findings name) reading and
+# writing IAM at once made steps fail at random. Re-entrant: a handler may invoke another function synchronously.
+_run = threading.RLock()
 _active: list[LambdaSeam] = []  # a stack: the innermost active seam answers
 _original: Any = None
 _modules: dict[Path, ModuleType] = {}
@@ -169,7 +174,8 @@ def _seam_invoke(fn: Any, body: str, request_headers: Any, response_headers: Any
         return json.dumps({"errorType": "aidr.NoActiveSeam", "errorMessage": (
             f"{fn.function_name} was invoked after the embedded account that ran it was closed")}).encode("utf-8")
     event = json.loads(body) if body else {}
-    payload, errored = seam.call(fn.function_name, fn.function_arn, event)
+    with _run:
+        payload, errored = seam.call(fn.function_name, fn.function_arn, event)
     if errored:
         response_headers["x-amz-function-error"] = "Unhandled"
     return json.dumps(payload).encode("utf-8")

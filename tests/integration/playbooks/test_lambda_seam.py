@@ -62,6 +62,34 @@ def test_handler_errors_come_back_as_lambda_function_errors(lam: Any) -> None:
     assert (payload["errorType"], payload["errorMessage"]) == ("VerifyFailed", "not in effect")
 
 
+def test_handlers_run_one_at_a_time_whatever_thread_invokes_them(lam: Any) -> None:
+    """moto's Step Functions interpreter runs executions in threads and moto's backends are not thread-safe: the
+    seam runs one handler at a time (playbook runs on one target made steps fail at random otherwise)."""
+    import threading
+    import time
+
+    running, overlap = [0], [0]
+    guard = threading.Lock()
+
+    def slow(event: Any, context: Any) -> Any:
+        with guard:
+            running[0] += 1
+            overlap[0] = max(overlap[0], running[0])
+        time.sleep(0.05)
+        with guard:
+            running[0] -= 1
+        return event
+
+    with LambdaSeam({"echo": slow}):
+        threads = [threading.Thread(target=_invoke, args=(boto3.client("lambda", region_name="us-east-1"), "echo",
+                                                           {"n": i})) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert overlap[0] == 1
+
+
 def test_without_an_active_seam_invokes_fail_instead_of_running_docker(lam: Any) -> None:
     with LambdaSeam({"echo": lambda e, c: 1}), LambdaSeam({"echo": lambda e, c: 2}):
         assert _invoke(lam, "echo", {})[0] == 2  # the innermost seam answers
