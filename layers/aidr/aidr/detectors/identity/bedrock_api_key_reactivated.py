@@ -32,8 +32,8 @@ from ..bedrock._llmjacking import BEDROCK_API_KEY_USER_PREFIX, credential_kind, 
 from ..context import DetectContext, window_start
 from ..patterns import api_calls
 from ..registry import detector
+from .bedrock_api_key_created import BEDROCK_SERVICE
 
-BEDROCK_SERVICE = "bedrock.amazonaws.com"
 CREATE = "CreateServiceSpecificCredential"
 UPDATE = "UpdateServiceSpecificCredential"
 RESET = "ResetServiceSpecificCredential"
