@@ -99,3 +99,17 @@ def test_rollback_needs_a_version_of_the_same_object() -> None:
     copy_rec["requestParameters"]["x-amz-copy-source"] = "churn-features-train/v2/part-0000.parquet?versionId=abc"
     [finding] = _run([job, copy_rec], AidrConfig())
     assert finding.evidence["restored_old_version"] is False and finding.severity == "medium"
+
+
+def test_rollback_recognised_in_a_url_encoded_copy_source() -> None:
+    """S3 requires x-amz-copy-source URL-encoded (botocore percent-encodes the key, '=' of Hive partitions included);
+    the ``key`` parameter is the decoded key."""
+    job, copy_rec = _case("copy_restores_older_version_of_training_file")
+    key = "v3/dt=2026-03-04/part 0000.parquet"
+    copy_rec["requestParameters"]["key"] = key
+    copy_rec["resources"][0]["ARN"] = f"arn:aws:s3:::churn-features-train/{key}"
+    for source in ("/churn-features-train/v3/dt%3D2026-03-04/part%200000.parquet?versionId=3HL4kqtJlcpX",
+                   "churn-features-train%2Fv3%2Fdt%3D2026-03-04%2Fpart%200000.parquet?versionId=3HL4kqtJlcpX"):
+        copy_rec["requestParameters"]["x-amz-copy-source"] = source
+        [finding] = _run([job, copy_rec], AidrConfig())
+        assert finding.evidence["restored_old_version"] is True and finding.severity == "high", source

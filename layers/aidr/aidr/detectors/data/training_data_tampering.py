@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from ...findings.model import MAX_EVENT_IDS, Finding, Resource
 from ...inventory import bucket_reasons, is_ai_role, is_ai_user
@@ -112,11 +113,15 @@ def _count(ctx: DetectContext, key: str, ttl: int) -> int:
 
 
 def _restores_old_version(call: ApiCall, bucket: str, keys: list[str]) -> bool:
-    """CopyObject of an older version of an object onto itself: the quiet way to roll data back."""
+    """CopyObject of an older version of an object onto itself: the quiet way to roll data back.
+
+    S3 takes ``x-amz-copy-source`` URL-encoded (SDKs percent-encode the key: ``=`` of Hive partitions, spaces)
+    while ``key`` is logged decoded, so the source is decoded before comparing.
+    """
     source = call.request_parameters.get("x-amz-copy-source")
     if call.event_name != "CopyObject" or not isinstance(source, str) or "versionId=" not in source:
         return False
-    path = source.lstrip("/").split("?", 1)[0]
+    path = unquote(source.split("?", 1)[0]).lstrip("/")
     return any(path == f"{bucket}/{k}" for k in keys)
 
 
