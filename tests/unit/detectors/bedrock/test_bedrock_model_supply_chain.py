@@ -50,3 +50,13 @@ def test_low_review_findings_are_not_followed_to_deployment() -> None:
     create, deploy = _case("unapproved_custom_model_deployed")
     [finding] = _run([create, deploy])  # no allow-list: the import is low, the deployment adds nothing
     assert finding.severity == "low" and finding.event_ids == [create["eventID"]]
+
+
+def test_shared_model_copy_is_judged_by_the_allow_list() -> None:
+    [copy_job] = _case("shared_model_copied_from_another_account")
+    [finding] = _run([copy_job])  # no allow-list: reported low for review
+    assert finding.severity == "low" and finding.evidence["artifacts"][0]["reason"] == "foreign-account-model"
+    shared = AidrConfig(approved_artifact_sources=["arn:aws:bedrock:us-west-2:444455556666:custom-model/"])
+    assert not _run([copy_job], shared)
+    copy_job["errorCode"] = "AccessDeniedException"  # a refused copy brought nothing in
+    assert not _run([copy_job], APPROVED)

@@ -18,6 +18,9 @@ FLAG_TTL = 400 * 86400
 IMPORT_CALLS = ("CreateModelImportJob", "CreateCustomModel")
 MARKETPLACE_CALLS = ("CreateMarketplaceModelEndpoint", "RegisterMarketplaceModelEndpoint")
 DEPLOY_CALLS = ("CreateCustomModelDeployment",)
+# A custom model shared from another account (AWS RAM, same organization) must be copied in before use
+# (Bedrock user guide, "Copy a customized or shared model to use in a Region").
+COPY_CALLS = ("CreateModelCopyJob",)
 # Read to learn the AI inventory (training-data buckets, customization roles); never reported on.
 LEARN_CALLS = ("CreateModelCustomizationJob",)
 
@@ -31,12 +34,14 @@ LEARN_CALLS = ("CreateModelCustomizationJob",)
     techniques=["AML.T0010", "AML.T0018"],
     playbook=None,  # imported models and Marketplace endpoints have no containment playbook yet
     function=FUNCTION,
-    events=[api_calls("bedrock", [*IMPORT_CALLS, *MARKETPLACE_CALLS, *DEPLOY_CALLS, *LEARN_CALLS])],
+    events=[api_calls("bedrock", [*IMPORT_CALLS, *MARKETPLACE_CALLS, *DEPLOY_CALLS, *COPY_CALLS,
+                                  *LEARN_CALLS])],
     description=(
         "Custom Model Import and CreateCustomModel load weights from S3 into Bedrock, and Marketplace endpoints "
-        "run third-party models on SageMaker: each is a way for a poisoned or backdoored model to answer the "
-        "account's applications. Sources outside approved_artifact_sources are high; without an allow-list "
-        "every import is reported low for review, and a SageMaker endpoint in another account is medium."
+        "run third-party models on SageMaker, and CreateModelCopyJob brings in a custom model another account "
+        "shared: each is a way for a poisoned or backdoored model to answer the account's applications. Sources "
+        "outside approved_artifact_sources are high; without an allow-list every import and shared-model copy is "
+        "reported low for review, and a SageMaker endpoint in another account is medium."
     ),
     false_positives=[
         "A team importing a model it fine-tuned itself before approved_artifact_sources lists its bucket.",
@@ -70,21 +75,33 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         yield from _marketplace(call, ctx, meta)
     elif name in DEPLOY_CALLS:
         yield from _deployment(call, ctx, meta)
+    elif name in COPY_CALLS:
+        yield from _copy(call, ctx, meta)
 
 
-def _verdict(artifact: Artifact, ctx: DetectContext) -> Verdict | None:
+def _verdict(artifact: Artifact, ctx: DetectContext, unlisted: str = "no-allow-list") -> Verdict | None:
     if ctx.config.approved_artifact_sources:
         return None if is_approved(artifact.location, ctx.config) else Verdict(artifact, "not-approved", "high")
-    return Verdict(artifact, "no-allow-list", "low")
+    return Verdict(artifact, unlisted, "low")
 
 
 def _flag_key(call: ApiCall, model: str) -> str:
     return f"sc:bedrock-flagged:{call.account or '-'}:{call.region or '-'}:{model}"
 
 
+def _copy(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
+    """A copy of another account's custom model; copies of the account's own models were judged at import."""
+    p = call.request_parameters
+    source, model = p.get("sourceModelArn"), p.get("targetModelName")
+    if not isinstance(source, str) or not isinstance(model, str) or arn_account(source) in (None, call.account):
+        return
+    yield from _judged(call, ctx, meta, Artifact("shared-model", source, "sourceModelArn"), model,
+                       "AWS::Bedrock::CustomModel", unlisted="foreign-account-model")
+
+
 def _judged(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, artifact: Artifact, model: str,
-            cfn: str) -> Iterator[Finding]:
-    verdict = _verdict(artifact, ctx)
+            cfn: str, unlisted: str = "no-allow-list") -> Iterator[Finding]:
+    verdict = _verdict(artifact, ctx, unlisted)
     if verdict is None:
         return
     if verdict.severity != "low":
