@@ -55,6 +55,25 @@ def test_wildcard_principal_with_conditions(condition: dict[str, Any], severity:
     assert [f.severity for f in _run([rec])] == ([severity] if severity else [])
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:PrincipalOrgID": "*"}},  # wildcard value: any organisation, or none
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}},  # any account's roles
+        {"StringNotEquals": {"aws:PrincipalAccount": "999988887777"}},  # negated: everyone but one account
+        {"StringEqualsIfExists": {"aws:SourceVpce": "vpce-0abc"}},  # passes for calls with no VPC endpoint
+        {"ForAllValues:StringEquals": {"aws:PrincipalOrgPaths": ["o-exampleorgid/r-ab12/ou-ab12-11111111/"]}},
+        {"StringEquals": {"aws:userid": "${aws:userid}"}},  # a policy variable is no fixed value
+    ],
+)
+def test_wildcard_principal_with_conditions_that_pin_nothing(condition: dict[str, Any]) -> None:
+    """S3 counts a policy as non-public only for *fixed* values of the scoping keys ("The meaning of public");
+    wildcards, policy variables, negated and IfExists / ForAllValues operators match callers from anywhere."""
+    rec = _policy([{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::ml-training-data-prod/*", "Condition": condition}])
+    assert [f.severity for f in _run([rec])] == ["critical"]
+
+
 def test_foreign_account_by_id_and_learned_bucket_is_lower() -> None:
     rec = _policy([{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
                     "Resource": "arn:aws:s3:::ml-training-data-prod/*"}])
