@@ -64,3 +64,27 @@ def test_data_source_without_owner_is_the_callers_account() -> None:
     [ds] = _case("data_source_bucket_owned_by_another_account")
     del ds["requestParameters"]["dataSourceConfiguration"]["s3Configuration"]["bucketOwnerAccountId"]
     assert not _run([ds])
+
+
+def test_orchestration_or_parser_lambda_in_another_account_is_high() -> None:
+    create, update, _associate = _case("agent_changed_by_new_principal")
+    foreign = "arn:aws:lambda:us-east-1:444455556666:function:agent-brain"
+    # Custom orchestration: the Lambda decides when the model and the tools run (UpdateAgent customOrchestration).
+    update["requestParameters"].update(orchestrationType="CUSTOM_ORCHESTRATION",
+                                       customOrchestration={"executor": {"lambda": foreign}})
+    [finding] = _run([update])
+    assert finding.severity == "high" and finding.evidence["orchestration_lambda"] == foreign
+    # A parser Lambda reads every raw model output; CreateAgent can wire it from the start.
+    create["requestParameters"]["promptOverrideConfiguration"] = {"overrideLambda": foreign,
+                                                                  "promptConfigurations": []}
+    [finding] = _run([create])
+    assert finding.severity == "high" and finding.evidence["agent_id"] == "AGENTEX002"
+    assert finding.evidence["parser_lambda"] == foreign
+
+
+def test_redacted_or_own_account_agent_lambdas_are_quiet() -> None:
+    create, update, _associate = _case("agent_changed_by_new_principal")
+    create["requestParameters"]["promptOverrideConfiguration"] = "HIDDEN_DUE_TO_SECURITY_REASONS"
+    update["requestParameters"]["customOrchestration"] = {
+        "executor": {"lambda": "arn:aws:lambda:us-east-1:111122223333:function:agent-brain"}}
+    assert not _run([create, update])

@@ -37,7 +37,8 @@ CALLS = ("CreateAgent", "CreateKnowledgeBase", "StartIngestionJob", "DeleteKnowl
     events=[api_calls("bedrock", list(CALLS))],
     description=(
         "An agent does what its action groups, knowledge bases and collaborators let it do. An action group "
-        "executor Lambda or a collaborator in another account hands the agent's tool calls to an outsider; a "
+        "executor, custom-orchestration or parser Lambda, or a collaborator, in another account hands the agent's "
+        "tool calls, control flow or raw model output to an outsider; a "
         "data source whose bucket another account owns lets that account write what the agent retrieves (RAG "
         "poisoning). Also reported: a first-time editor of an agent, a first-time ingestion starter, and "
         "several knowledge bases deleted in a short window."
@@ -67,6 +68,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         agent = (call.response_elements.get("agent") or {}).get("agentId")
         if isinstance(agent, str):
             _is_new_editor(call, ctx, agent)
+            yield from _foreign_wiring(call, ctx, meta, agent, trusted)
         return
     if name in AGENT_EDIT_CALLS:
         yield from _agent_edit(call, ctx, meta, trusted)
@@ -116,16 +118,9 @@ def _agent_edit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, trusted: 
         return
     new_editor, known = _is_new_editor(call, ctx, agent)
     resources = [Resource(type="AWS::Bedrock::Agent", id=_arn(call, "agent", agent))]
-    outsider = _outside_target(call)
-    if outsider:
-        what, target = outsider
-        yield _emit(call, ctx, meta, key=f"agent-foreign:{call.event_id or agent}",
-                    title="Bedrock agent wired to another account",
-                    description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}: its "
-                                 f"{what} {target} is in account {arn_account(target)}, so that account receives "
-                                 "the agent's calls and shapes its answers."),
-                    severity="high", resources=resources,
-                    evidence={"agent_id": agent, what.replace(" ", "_"): target, "trusted_principal": trusted})
+    foreign = list(_foreign_wiring(call, ctx, meta, agent, trusted))
+    if foreign:
+        yield from foreign
         return
     if trusted or not new_editor or not known:
         return  # the agent's creator and known editors are its baseline
@@ -139,13 +134,40 @@ def _agent_edit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, trusted: 
                           "action_group": p.get("actionGroupName")})
 
 
+def _foreign_wiring(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, agent: str,
+                    trusted: bool) -> Iterator[Finding]:
+    outsider = _outside_target(call)
+    if not outsider:
+        return
+    what, target = outsider
+    yield _emit(call, ctx, meta, key=f"agent-foreign:{call.event_id or agent}",
+                title="Bedrock agent wired to another account",
+                description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}: its "
+                             f"{what} {target} is in account {arn_account(target)}, so that account receives "
+                             "the agent's calls and shapes its answers."),
+                severity="high", resources=[Resource(type="AWS::Bedrock::Agent", id=_arn(call, "agent", agent))],
+                evidence={"agent_id": agent, what.replace(" ", "_"): target, "trusted_principal": trusted})
+
+
+def _member(parent: Any, *path: str) -> Any:
+    """``parent[path[0]][path[1]]...``, None where a level is missing or redacted (a string, not an object)."""
+    for key in path:
+        parent = parent.get(key) if isinstance(parent, dict) else None
+    return parent
+
+
 def _outside_target(call: ApiCall) -> tuple[str, str] | None:
-    """(what, ARN) when an action-group executor or a collaborator alias lives in another account."""
+    """(what, ARN) when a Lambda the agent hands work to, or a collaborator alias, lives in another account.
+
+    Besides action-group executors and collaborators, CreateAgent/UpdateAgent name a custom-orchestration Lambda
+    (``customOrchestration.executor.lambda``: it decides when the model and the tools run) and a parser Lambda
+    (``promptOverrideConfiguration.overrideLambda``: it reads the model's raw output), per the Bedrock API reference.
+    """
     p = call.request_parameters
-    executor = p.get("actionGroupExecutor")
-    candidates = [("executor lambda", executor.get("lambda") if isinstance(executor, dict) else None)]
-    descriptor = p.get("agentDescriptor")
-    candidates.append(("collaborator alias", descriptor.get("aliasArn") if isinstance(descriptor, dict) else None))
+    candidates = [("executor lambda", _member(p, "actionGroupExecutor", "lambda")),
+                  ("collaborator alias", _member(p, "agentDescriptor", "aliasArn")),
+                  ("orchestration lambda", _member(p, "customOrchestration", "executor", "lambda")),
+                  ("parser lambda", _member(p, "promptOverrideConfiguration", "overrideLambda"))]
     for what, target in candidates:
         owner = arn_account(target) if isinstance(target, str) else None
         if owner and call.account and owner != call.account:
