@@ -67,6 +67,12 @@ def _print_summary(result, out) -> None:  # type: ignore[no-untyped-def]
     out.write("\n")
 
 
+def add_unreadable(result, unreadable: list[InputError]) -> None:  # type: ignore[no-untyped-def]
+    """Folders and entries of the replayed trees that could not be read: reported and counted with the records."""
+    result.errors[:0] = [str(e) for e in unreadable]
+    result.counts["unreadable"] += len(unreadable)
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from .replay import replay
 
@@ -78,7 +84,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         config = _config(args.config)
         from aidr.ingest import iter_paths
 
-        files = list(iter_paths(args.paths))
+        unreadable: list[InputError] = []
+        files = list(iter_paths(args.paths, unreadable))
     except (AidrError, InputError) as e:
         sys.stderr.write(f"aidr replay: {e}\n")
         return EXIT_USAGE
@@ -88,6 +95,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except AidrError as e:
         sys.stderr.write(f"aidr replay: {e}\n")
         return EXIT_USAGE
+    add_unreadable(result, unreadable)
     for err in result.errors[:50]:
         sys.stderr.write(f"aidr replay: skipped {err}\n")
     if len(result.errors) > 50:

@@ -56,7 +56,8 @@ def cmd_replay_respond(args: argparse.Namespace) -> int:
 
     try:
         config = load_config_file(args.config) if args.config else AidrConfig()
-        files = list(iter_paths(args.paths))
+        unreadable: list[InputError] = []
+        files = list(iter_paths(args.paths, unreadable))
     except (AidrError, InputError) as e:
         sys.stderr.write(f"aidr replay: {e}\n")
         return EXIT_USAGE
@@ -68,6 +69,9 @@ def cmd_replay_respond(args: argparse.Namespace) -> int:
     except AidrError as e:
         sys.stderr.write(f"aidr replay: {e}\n")
         return EXIT_USAGE
+    from .main import add_unreadable
+
+    add_unreadable(result, unreadable)
     for err in result.errors[:50]:
         sys.stderr.write(f"aidr replay: skipped {err}\n")
     sys.stderr.write(f"aidr replay: {len(result.findings)} findings; responding on an emulated account "

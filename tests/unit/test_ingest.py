@@ -313,6 +313,80 @@ def test_replay_missing_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert rc == 2 and out == "" and str(tmp_path / "missing") in err
 
 
+def _permissions_enforced(tmp_path: Path) -> bool:
+    """False when running with CAP_DAC_OVERRIDE (root): mode 000 does not stop reads then."""
+    probe = tmp_path / ".probe"  # hidden: never replayed
+    probe.write_bytes(b"x")
+    probe.chmod(0)
+    try:
+        probe.read_bytes()
+    except PermissionError:
+        return True
+    finally:
+        probe.chmod(0o600)
+    return False
+
+
+@pytest.fixture
+def no_dac_override(tmp_path: Path) -> None:
+    if not _permissions_enforced(tmp_path):
+        pytest.skip("file permissions are not enforced for this user (root); run without CAP_DAC_OVERRIDE")
+
+
+@pytest.mark.parametrize("kind", ["file", "directory"])
+def test_replay_unreadable_path_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], no_dac_override: None,
+                                        kind: str) -> None:
+    """contracts.md section 2: exit 2 for unreadable paths, a PATH given on the command line included."""
+    target = tmp_path / "logs"
+    if kind == "file":
+        write(target, json.dumps({"Records": [DELETE_LOGGING]}).encode())
+    else:
+        target.mkdir()
+        write(target / "ct.json", json.dumps({"Records": [DELETE_LOGGING]}).encode())
+    target.chmod(0)
+    try:
+        rc, out, err = _replay(capsys, "--format", "jsonl", str(target))
+    finally:
+        target.chmod(0o700)
+    assert rc == 2 and out == "" and str(target) in err and "ermission denied" in err
+
+
+def test_replay_unreadable_subdirectory_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    no_dac_override: None) -> None:
+    """A folder inside a replayed tree that cannot be listed is named on stderr and counted, never skipped silently;
+    the run goes on over the rest."""
+    (tmp_path / "a").mkdir()
+    write(tmp_path / "a" / "ct.json", json.dumps({"Records": [DELETE_LOGGING]}).encode())
+    locked = tmp_path / "b"
+    locked.mkdir()
+    write(locked / "ct.json", json.dumps({"Records": [DELETE_LOGGING]}).encode())
+    locked.chmod(0)
+    try:
+        rc, out, err = _replay(capsys, "--format", "jsonl", str(tmp_path / "a"), str(tmp_path))
+    finally:
+        locked.chmod(0o700)
+    assert rc == 0 and len(out.splitlines()) == 1
+    assert f"{locked}: cannot read directory" in err and "1 unreadable" in err
+
+
+def test_replay_broken_symlink_in_tree_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path / "ct.json", json.dumps({"Records": [DELETE_LOGGING]}).encode())
+    (tmp_path / "gone.json").symlink_to(tmp_path / "nowhere.json")
+    rc, out, err = _replay(capsys, "--format", "jsonl", str(tmp_path))
+    assert rc == 0 and len(out.splitlines()) == 1
+    assert f"{tmp_path / 'gone.json'}: " in err and "1 unreadable" in err
+
+
+def test_replay_pipe_argument_is_named_for_what_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A FIFO (e.g. bash's <(zcat ...)) exists: the error must not say "no such file"."""
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    rc, out, err = _replay(capsys, "--format", "jsonl", str(fifo))
+    assert rc == 2 and out == "" and "no such file" not in err and "not a regular file" in err
+
+
 @pytest.mark.parametrize(
     ("config", "named"),
     [("aproved_models: [anthropic.claude]\n", "aproved_models"), ("require_guardrails: maybe\n", "require_guardrails")],

@@ -8,6 +8,7 @@ unreadable record is yielded as an :class:`~aidr.errors.InputError` naming the f
 from __future__ import annotations
 
 import json
+import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -218,20 +219,55 @@ def is_cloudtrail_digest(obj: Any) -> bool:
     return type(obj) is dict and all(k in obj for k in _DIGEST_KEYS) and isinstance(obj["logFiles"], list)
 
 
-def iter_paths(paths: list[str]) -> Iterator[Path]:
-    """Files under each path (directories recursed, sorted for a stable order). Raises for missing paths.
+def iter_paths(paths: list[str], unreadable: list[InputError] | None = None) -> Iterator[Path]:
+    """Files under each path (directories recursed, sorted for a stable order).
 
-    Hidden files and anything under a hidden directory (``.git``, ``.cache``) are skipped.
+    A PATH given that is missing, cannot be read, or is neither a regular file nor a directory (a pipe, a device)
+    raises :class:`InputError`: contracts.md section 2 makes that an unusable argument. Inside a directory, a
+    folder that cannot be listed or an entry that is not a readable regular file (a broken symbolic link, a
+    socket) is appended to ``unreadable`` to be reported and counted (raised when ``unreadable`` is None): never
+    skipped silently, as :meth:`Path.rglob` would. Hidden files and anything under a hidden directory
+    (``.git``, ``.cache``) are skipped.
     """
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            yield from sorted(
-                f
-                for f in path.rglob("*")
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise InputError("cannot read directory: Permission denied", p)
+            problems: list[InputError] = []
+            yield from sorted(_walk(path, problems))
+            if problems and unreadable is None:
+                raise problems[0]
+            if unreadable is not None:
+                unreadable.extend(problems)
         elif path.is_file():
+            try:
+                path.open("rb").close()
+            except OSError as e:
+                raise InputError(f"cannot read: {e.strerror}", p) from None
             yield path
+        elif path.exists():
+            raise InputError("not a regular file or directory (a pipe or device is not read: save the data to a "
+                             "file first)", p)
         else:
             raise InputError("no such file or directory", p)
+
+
+def _walk(top: Path, problems: list[InputError]) -> Iterator[Path]:
+    """Regular files below ``top`` (symbolic links to files followed, to directories not), not hidden ones."""
+
+    def onerror(e: OSError) -> None:
+        problems.append(InputError(f"cannot read directory: {e.strerror}", str(e.filename)))
+
+    for folder, dirs, names in os.walk(top, onerror=onerror):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            if name.startswith("."):
+                continue
+            f = Path(folder, name)
+            if f.is_file():
+                yield f
+            elif f.is_symlink() and not f.exists():
+                problems.append(InputError("broken symbolic link", str(f)))
+            elif not f.is_dir():
+                problems.append(InputError("not a regular file, not read", str(f)))
