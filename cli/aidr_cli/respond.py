@@ -104,13 +104,14 @@ def respond(findings: list[Finding], config: AidrConfig, replay_state: MemorySta
 
     from moto import mock_aws
 
+    from .embedded.runtime import _quiet_interpreter
     from .embedded.stepfunctions import MOTO_CONFIG
 
     # The in-process handlers flush Powertools metrics (disabled here), which warns on every invocation.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     docs = [f.to_json_dict() for f in sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.first_seen))]
     account = Counter(d["account"] for d in docs if d.get("account")).most_common(1)
-    with _account_id(account[0][0] if account else None), mock_aws(config=MOTO_CONFIG), \
+    with _account_id(account[0][0] if account else None), mock_aws(config=MOTO_CONFIG), _quiet_interpreter(), \
             ResponseAccount(config, mode=mode) as acct:
         seeded = Seeded(acct)
         for d in docs:

@@ -42,3 +42,18 @@ def test_respond_table_with_rejections_changes_nothing(capsys: pytest.CaptureFix
     assert "Response: " in out and "rejected  by arn:aws:iam::111122223333:role/aidr-oncall" in out
     assert "applied=yes" not in out
     assert "verified: NO" in out  # nothing was applied, so no rollback verified anything
+
+
+def test_respond_refused_playbook_is_reported_not_logged_as_an_interpreter_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
+    """A guard's refusal is an outcome, shown in the runs; moto's interpreter must not dump its Fail state (a
+    multi-kilobyte internal repr) on stderr for it, as `aidr demo` already keeps it from doing."""
+    fixture = Path(__file__).parents[2] / "fixtures" / "bedrock.invocation_logging_deleted" / "positive"
+    records = json.loads((fixture / "delete_by_root.json").read_text())["records"]
+    path = tmp_path / "ct.json"
+    path.write_text(json.dumps({"Records": records}))
+    assert main(["replay", "--respond", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "restore-logging" in captured.out and "(refused)" in captured.out
+    noise = [r for r in caplog.records if r.name.startswith("moto.stepfunctions")]
+    assert not noise and "FailureEventException" not in captured.err, (noise[:1], captured.err[:500])
