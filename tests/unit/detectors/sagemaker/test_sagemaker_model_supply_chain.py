@@ -102,3 +102,44 @@ def test_trusted_new_approver_is_not_reported() -> None:
     config = AidrConfig(trusted_principals=["arn:aws:iam::111122223333:user/dev-jsmith",
                                             "arn:aws:sts::111122223333:assumed-role/mlops-approver/*"])
     assert not _run(records, config)
+
+
+def _inference_component(endpoint_rec: dict[str, Any], spec: dict[str, Any], update: bool = False) -> dict[str, Any]:
+    """CreateInferenceComponent / UpdateInferenceComponent (API reference): the model or container comes in
+    ``Specification``; the endpoint's config names no model, so nothing is deployed through CreateEndpointConfig."""
+    rec = copy.deepcopy(endpoint_rec)
+    rec["eventName"] = "UpdateInferenceComponent" if update else "CreateInferenceComponent"
+    rec["eventID"] = rec["eventID"][:-4] + ("0002" if update else "0001")
+    rec["requestParameters"] = {"inferenceComponentName": "summarizer-ic", "specification": spec,
+                                "runtimeConfig": {"copyCount": 1}}
+    if not update:
+        rec["requestParameters"].update(endpointName="llm-shared", variantName="AllTraffic")
+    return rec
+
+
+def test_inference_component_deploying_a_flagged_model_is_followed() -> None:
+    model, _, endpoint = _case("foreign_ecr_image_followed_to_endpoint")
+    spec = {"modelName": "summarizer-v2", "computeResourceRequirements": {"minMemoryRequiredInMb": 1024}}
+    create = _inference_component(endpoint, spec)
+    [finding] = _run([model, create])
+    assert finding.severity == "high" and create["eventID"] in finding.event_ids
+    assert any(r.type == "AWS::SageMaker::Endpoint" and r.id.endswith("endpoint/llm-shared") for r in finding.resources)
+    update = _inference_component(endpoint, spec, update=True)
+    [finding] = _run([model, update])
+    assert update["eventID"] in finding.event_ids
+    assert any(r.type == "AWS::SageMaker::InferenceComponent" for r in finding.resources)
+    assert not _run([_inference_component(endpoint, {**spec, "modelName": "other-model"})])
+
+
+def test_inference_component_container_is_judged_and_serves_at_once() -> None:
+    _, _, endpoint = _case("foreign_ecr_image_followed_to_endpoint")
+    own = {"container": {"image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference:0.29.0-lmi11.0.0-cu124",
+                         "artifactUrl": "s3://ml-model-artifacts-prod/llm/model.tar.gz"}}
+    assert not _run([_inference_component(endpoint, own)])
+    foreign = {"container": {"image": "444455556666.dkr.ecr.us-east-1.amazonaws.com/llm-serve:latest"}}
+    [finding] = _run([_inference_component(endpoint, foreign)])
+    assert finding.severity == "high"  # an inference component is live on its endpoint when created
+    assert finding.evidence["artifacts"][0]["field"] == "specification.container.image"
+    config = AidrConfig(approved_artifact_sources=["763104351884.dkr.ecr."])
+    [finding] = _run([_inference_component(endpoint, own)], config)
+    assert [a["field"] for a in finding.evidence["artifacts"]] == ["specification.container.artifactUrl"]

@@ -104,6 +104,12 @@ def _container_artifacts(c: dict[str, Any], where: str) -> list[Artifact]:
     return out
 
 
+def inference_component_specs(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """``specification`` and, per instance type, ``specifications`` of Create/UpdateInferenceComponent."""
+    spec = param(params, "specification")
+    return ([spec] if isinstance(spec, dict) else []) + items(params, "specifications")
+
+
 def sagemaker_artifacts(event_name: str, params: dict[str, Any]) -> list[Artifact]:
     """The images and artifacts a SageMaker create call brings in."""
     out: list[Artifact] = []
@@ -120,6 +126,14 @@ def sagemaker_artifacts(event_name: str, params: dict[str, Any]) -> list[Artifac
         image = text(param(params, "algorithmSpecification"), "trainingImage")
         if image:
             out.append(Artifact("image", image, "algorithmSpecification.trainingImage"))
+    elif event_name in ("CreateInferenceComponent", "UpdateInferenceComponent"):
+        # An inference component may bring its own container instead of naming a model.
+        for spec in inference_component_specs(params):
+            container = param(spec, "container")
+            if image := text(container, "image"):
+                out.append(Artifact("image", image, "specification.container.image"))
+            if data := text(container, "artifactUrl"):
+                out.append(Artifact("model-data", data, "specification.container.artifactUrl"))
     elif event_name == "CreateAlgorithm":
         image = text(param(params, "trainingSpecification"), "trainingImage")
         if image:

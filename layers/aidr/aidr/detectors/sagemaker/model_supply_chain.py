@@ -11,12 +11,15 @@ from ...state.base import Member
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import DetectorMeta, detector
-from .artifacts import Artifact, Verdict, judge, sagemaker_artifacts, worst
+from .artifacts import Artifact, Verdict, inference_component_specs, judge, sagemaker_artifacts, worst
 from .common import FUNCTION, SERVICE, arn, items, scope, text, ts
 
 CHAIN_TTL = 400 * 86400
-ARTIFACT_CALLS = ("CreateModel", "CreateModelPackage", "CreateTrainingJob", "CreateAlgorithm")
-DEPLOY_CALLS = ("CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint")
+# Inference components deploy a model (or their own container) straight onto an existing endpoint, whose
+# config then names no model: they are both an artifact and a deployment call.
+IC_CALLS = ("CreateInferenceComponent", "UpdateInferenceComponent")
+ARTIFACT_CALLS = ("CreateModel", "CreateModelPackage", "CreateTrainingJob", "CreateAlgorithm", *IC_CALLS)
+DEPLOY_CALLS = ("CreateEndpointConfig", "CreateEndpoint", "UpdateEndpoint", *IC_CALLS)
 APPROVAL_CALLS = ("UpdateModelPackage", "CreateModelPackage")
 
 
@@ -33,7 +36,8 @@ APPROVAL_CALLS = ("UpdateModelPackage", "CreateModelPackage")
     description=(
         "A poisoned model or a backdoored inference image runs with the endpoint's role and answers every "
         "caller. CreateModel / CreateModelPackage / CreateTrainingJob bring images and artifacts in; an "
-        "unapproved one is followed through CreateEndpointConfig and Create/UpdateEndpoint to deployment. "
+        "unapproved one is followed through CreateEndpointConfig and Create/UpdateEndpoint, or an inference "
+        "component, to deployment. "
         "Approving a model package moves it to production pipelines: a first-time approver is reported."
     ),
     false_positives=[
@@ -75,7 +79,8 @@ def _subject(call: ApiCall) -> tuple[str, str, str] | None:
                              ("modelPackageGroupName", "model-package-group", "AWS::SageMaker::ModelPackageGroup"),
                              ("modelPackageName", "model-package", "AWS::SageMaker::ModelPackage"),
                              ("trainingJobName", "training-job", "AWS::SageMaker::TrainingJob"),
-                             ("algorithmName", "algorithm", "AWS::SageMaker::Algorithm")):
+                             ("algorithmName", "algorithm", "AWS::SageMaker::Algorithm"),
+                             ("inferenceComponentName", "inference-component", "AWS::SageMaker::InferenceComponent")):
         v = text(p, field)
         if v and not v.startswith("arn:"):
             return kind, v, cfn
@@ -89,7 +94,8 @@ def _artifacts(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterato
     if not verdicts or subject is None:
         return
     kind, name, cfn = subject
-    severity = worst(verdicts)
+    # An inference component serves on its endpoint as soon as it is created: deployed, not just brought in.
+    severity = "high" if call.event_name in IC_CALLS else worst(verdicts)
     ctx.state.add(_chain_key(call, kind, name), call.event_id or name, ts(call, ctx.fallback_time.timestamp()),
                   CHAIN_TTL, {"severity": severity, "verdicts": [v.evidence() for v in verdicts]})
     yield _finding(call, ctx, meta, name, cfn, arn(call, kind, name), verdicts, severity, [call.event_id],
@@ -122,8 +128,11 @@ def _finding(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, model: str, 
 
 
 def _deployment(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
-    """Follow a flagged model through its endpoint config to the endpoint that serves it."""
+    """Follow a flagged model through its endpoint config (or an inference component) to the endpoint serving it."""
     p = call.request_parameters
+    if call.event_name in IC_CALLS:
+        yield from _component_deployment(call, ctx, meta)
+        return
     config = text(p, "endpointConfigName")
     if not config:
         return
@@ -142,6 +151,25 @@ def _deployment(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterat
         if flagged and endpoint:
             yield _deploy_finding(call, ctx, meta, m.member, flagged, f"endpoint {endpoint!r}",
                                   Resource(type="AWS::SageMaker::Endpoint", id=arn(call, "endpoint", endpoint)))
+
+
+def _component_deployment(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
+    """A flagged model placed on an endpoint by Create/UpdateInferenceComponent (the update names no endpoint)."""
+    p = call.request_parameters
+    component = text(p, "inferenceComponentName")
+    endpoint = text(p, "endpointName")
+    if not component:
+        return
+    if endpoint:
+        target = f"endpoint {endpoint!r} (inference component {component!r})"
+        where = Resource(type="AWS::SageMaker::Endpoint", id=arn(call, "endpoint", endpoint))
+    else:
+        target = f"inference component {component!r}"
+        where = Resource(type="AWS::SageMaker::InferenceComponent", id=arn(call, "inference-component", component))
+    for model in [m for m in dict.fromkeys(text(s, "modelName") for s in inference_component_specs(p)) if m]:
+        flagged = ctx.state.members(_chain_key(call, "model", model))
+        if flagged:
+            yield _deploy_finding(call, ctx, meta, model, flagged, target, where)
 
 
 def _deploy_finding(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, model: str, flagged: list[Member],
