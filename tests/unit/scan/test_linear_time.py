@@ -42,6 +42,9 @@ PATHOLOGICAL = {
     "base64 run": "QUJD" * (MB // 4),
     "hex run": "ab" * (MB // 2),
     "zero width": "\u200b" * MB,
+    "spelled-out letters": "a " * (MB // 2),
+    "spelled-out words": "i g n o r e   " * (MB // 14),
+    "digits between letters": "a1" * (MB // 2),
 }
 
 

@@ -103,7 +103,7 @@ _REVEAL_STARTS = ("reveal", "print", "show", "display", "output", "repeat", "rec
 _LIMITS = r"(?:restrictions|filters|limitations|censorship|guidelines|rules|morals|ethics|safety)"
 _EXFIL_OBJECTS = (
     r"(?:conversation(?: history)?|chat(?: history| logs?)?|data|credentials|secrets|api keys?|tokens?"
-    r"|passwords?|system prompt|context|messages?|history)"
+    r"|passwords?|system prompt|context|messages?|history|e-?mails?|files?|documents?|contacts|notes|inbox)"
 )
 _EXFIL_VERBS = ("send", "post", "upload", "exfiltrate", "forward", "transmit", "leak")
 _TLDS = ("com", "net", "org", "io", "xyz", "ru", "cn", "site", "top")
@@ -117,6 +117,24 @@ RULES: tuple[_Rule, ...] = (
         starts=("ignore", "disregard", "forget", "override", "bypass"), also=(_ORDER_WORDS,)),
     _Rule("override", 3, ("instructions",), _rx(r"(?:new|updated|revised|real) (?:system )?instructions ?:"),
           starts=("new", "updated", "revised", "real"), requires=":"),
+    _Rule("override", 3, ("from your", "from the"), _rx(
+        r"(?:new|updated|revised|real|urgent) (?:system )?instructions from (?:your|the) (?:developers?|creators?"
+        r"|admins?|administrators?|operators?|owners?|system|security team|openai|anthropic|amazon|aws)\b"),
+        starts=("new", "updated", "revised", "real", "urgent"), also=(("instructions",),)),
+    _Rule("override", 3, ("override",), _rx(r"(?:system|admin|administrator|developer|security|emergency|root)"
+                                             r" override\b"),
+          starts=("system", "admin", "developer", "security", "emergency", "root")),
+    # "Forget everything you were told": the orders are implied, not named.
+    _Rule("override", 3, ("told", "taught", "instructed", "trained", "programmed"), _rx(
+        r"(?:ignore|disregard|forget) (?:everything|all|anything|whatever|what) (?:that )?you(?:['\u2019]ve| have"
+        r"| had| were)?(?: been)? (?:told|taught|instructed|trained|programmed)\b"),
+        starts=("ignore", "disregard", "forget")),
+    # "The previous rules are void": the orders are declared gone instead of ignored.
+    _Rule("override", 3, ("void", "null", "cancel", "revoked", "obsolete", "lifted", "suspended", "no longer"), _rx(
+        rf"{_QUALIFIER} (?:[a-z]+ )?{_ORDERS} (?:are|is|have been|has been|were|was) (?:now )?(?:void|null"
+        r"|cancel+ed|revoked|obsolete|lifted|suspended|no longer (?:valid|in effect|in force|apply|applicable))\b"),
+        starts=("previous", "prior", "above", "earlier", "preceding", "former", "original", "initial", "system",
+                "safety", "developer", "existing", "old"), also=(_ORDER_WORDS,)),
     _Rule("override", 3, ("now",), _rx(r"from now on,? you (?:are|will|must|shall)\b")),
     _Rule("override", 3, ("task", "instructions", "purpose", "goal", "role"), _rx(
         r"your (?:new|real|true) (?:task|instructions|purpose|goal|role) (?:is|are)\b")),
@@ -127,6 +145,13 @@ RULES: tuple[_Rule, ...] = (
     _Rule("extraction", 3, ("prompt", "instructions", "rules"), _rx(
         r"what (?:is|are|was|were) your (?:system prompt|initial instructions|original instructions"
         r"|hidden instructions|instructions|rules)\b")),
+    # "Respond with the contents of your context window": the whole prompt, system part included.
+    _Rule("extraction", 3, ("content", "text of"), _rx(
+        rf"(?:{_REVEAL}|(?:respond|reply|answer)(?: only)? with|return)(?: only)? (?:the )?(?:full |entire |complete "
+        r"|exact |raw )?(?:contents?|text) of (?:your|the) (?:context(?: window)?|system (?:prompt|message)"
+        r"|(?:initial |hidden |system )?instructions|memory|configuration)\b"),
+        starts=(*_REVEAL_STARTS, "respond", "reply", "answer", "return"),
+        also=(("context", "system", "instructions", "memory", "configuration"),)),
     _Rule("extraction", 2, ("repeat",), _rx(r"repeat (?:the |all )?(?:words|text|everything) (?:above|before)\b")),
     _Rule("extraction", 2, ("starting",), _rx(r"starting with [\"']?you are\b")),
     _Rule("jailbreak", 3, ("anything", "mode", "character"), _rx(
@@ -139,6 +164,15 @@ RULES: tuple[_Rule, ...] = (
         r" (?:a |an |now )?(?:dan|unfiltered|uncensored|unrestricted|unaligned|amoral|evil|unethical|jailbroken"
         r"|rogue)\b"),
         starts=("you", "act", "pretend", "role", "become", "simulate")),
+    # The "grandmother exploit": a dead relative who used to recite what the model must not.
+    _Rule("jailbreak", 3, ("grandma", "grandmother", "granny", "nana"), _rx(
+        r"(?:grandma|grandmother|granny|nana) who (?:used to|would|always) (?:read|tell|give|recite|sing|whisper"
+        r"|say)\b"), starts=("grandma", "grandmother", "granny", "nana")),
+    # Refusal suppression.
+    _Rule("jailbreak", 2, ("refuse", "decline", "say no", "apologi", "disclaimer", "warnings"), _rx(
+        r"(?:do not|don['\u2019]t|never|you (?:cannot|can['\u2019]t|must not|mustn't|will not|won't|may not))"
+        r" (?:ever )?(?:refuse|decline|say no|apologi[sz]e|add (?:any )?(?:warnings|disclaimers))\b"),
+        starts=("do", "don", "never", "you")),
     _Rule("jailbreak", 1, ("restrictions", "filters", "limitations", "censorship", "guidelines", "rules", "morals",
                            "ethics", "safety"), _rx(
         rf"(?:not bound by|no longer bound by|free (?:from|of)|without)(?: any| your)? {_LIMITS}\b"),
@@ -148,6 +182,12 @@ RULES: tuple[_Rule, ...] = (
     _Rule("tool_exec", 2, ("|",), _rx(r"\|\s?(?:ba|z)?sh\b")),
     _Rule("tool_exec", 2, ("bash",), _rx(r"bash -i\b")),
     _Rule("tool_exec", 2, ("/dev/tcp/", "mkfifo", "invoke-expression", "os.system(", "__import__(")),
+    # Files an agent with a shell or file tool is steered to read: accounts, keys, credentials.
+    _Rule("tool_exec", 2, ("/etc/passwd", "/etc/shadow", ".aws/credentials", ".ssh/id_", "/proc/self/environ")),
+    _Rule("tool_exec", 2, ("tool", "function", "plugin"), _rx(
+        r"use (?:the |your )?(?:shell|terminal|bash|command[- ]line|code[- ]interpreter|python|exec(?:ution)?)"
+        r" (?:tool|function|plugin) to (?:run|execute)\b"), starts=("use",),
+        also=(("shell", "terminal", "bash", "command", "interpreter", "python", "exec"),)),
     _Rule("tool_exec", 2, ("-e",), _rx(r"n(?:c|cat) (?:-[a-z]{1,4} ){0,3}-e\b"), starts=("nc",)),
     _Rule("tool_exec", 2, ("-rf",), _rx(r"rm -rf /")),
     _Rule("tool_exec", 2, ("powershell",), _rx(r"powershell(?:\.exe)? -(?:e|enc|encodedcommand)\b")),
@@ -159,7 +199,8 @@ RULES: tuple[_Rule, ...] = (
                       "/latest/user-data", "169.254.170.2", "x-aws-ec2-metadata-token", "iam/security-credentials")),
     _Rule("exfiltration", 3, ("](",), _rx(r"!\[[^\]]{0,100}\]\(https?://[^)\s]{1,300}[?&][a-z0-9_]{1,30}=")),
     _Rule("exfiltration", 3, _EXFIL_VERBS, _rx(
-        rf"(?:send|post|upload|exfiltrate|forward|transmit|leak)(?: (?:all|the|your|this|every|any|my)){{0,3}}"
+        rf"(?:send|post|upload|exfiltrate|forward|transmit|leak)(?: (?:all|the|your|this|every|any|my"
+        rf"|(?:user|customer)s?['\u2019]s?)){{0,3}}"
         rf" {_EXFIL_OBJECTS} to (?:https?://|[a-z0-9-]{{1,60}}\.(?:{'|'.join(_TLDS)})\b)"),
         starts=_EXFIL_VERBS, also=(("http", *(f".{t}" for t in _TLDS)),)),
     _Rule("delimiter", 2, ("<|im_start|>", "<|im_end|>", "<|system|>", "<|endoftext|>", "[/inst]", "<</sys>>",
@@ -332,6 +373,54 @@ def encoded_signals(text: str) -> list[Signal]:
     return found
 
 
+# Trigger words hidden from the rules by spelling them out ("i g n o r e   a l l") or by writing digits for letters
+# ("1gn0re prev1ous"). Each byte of the normalised text maps to a class ("a" letter, " " blank, "1" a digit that
+# stands in for a letter, "x" anything else): one C pass tells whether either trick can be there at all.
+_CLASS_BYTES = bytes(
+    ord("a") if 97 <= b <= 122 else ord(" ") if b in (9, 32) else ord("1") if chr(b) in "013457$" else ord("x")
+    for b in range(256))
+_SPELLED_GATE = b"a a a a"  # what every spelled-out run holds: four letters, one blank apart
+_LEET_GATE = b"a1a"  # a digit between letters
+# A spelled-out word of four or more letters, one blank apart, then any further spelled-out words, two or three
+# blanks apart (word gaps).
+_SPELLED = re.compile(
+    r"(?<![a-z])[a-z](?:[ \t][a-z](?![a-z])){3,}(?:[ \t]{2,3}[a-z](?:[ \t][a-z](?![a-z]))*(?![a-z]))*")
+_WORD_GAP = re.compile(r"[ \t]{2,}")
+_LEET = str.maketrans("013457$", "oieasts")
+
+
+def _respelled(norm: str) -> list[tuple[str, str]]:
+    """(the trick, the text undoing it gives) for each trick ``norm`` (normalised) may hide words with."""
+    classes = norm.encode("utf-8", "surrogatepass").translate(_CLASS_BYTES)
+    out = []
+    if _SPELLED_GATE in classes:
+        runs = []
+        for m in _SPELLED.finditer(norm):  # as for encoded payloads: a bounded number of bounded candidates
+            run = m.group()[:MAX_DECODE_CHARS]
+            runs.append(" ".join(w.replace(" ", "").replace("\t", "") for w in _WORD_GAP.split(run)))
+            if len(runs) >= MAX_DECODE_CANDIDATES:
+                break
+        if runs:
+            out.append(("spelled-out letters", "\n".join(runs)))
+    if _LEET_GATE in classes:
+        out.append(("digits for letters", norm.translate(_LEET)))
+    return out
+
+
+def respelled_signals(norm: str, known: list[Signal]) -> list[Signal]:
+    """Signals that only appear once spelled-out letters are joined or digits read as letters, plus one
+    obfuscation signal per trick that hid them. ``known`` are the signals of ``norm`` as it is."""
+    seen = {(s.category, s.phrase) for s in known}
+    found: list[Signal] = []
+    for trick, text in _respelled(norm):
+        new = [s for s in find_signals(text) if (s.category, s.phrase) not in seen]
+        if new:
+            found.append(Signal("obfuscation", trick, 2))
+            found += new
+            seen.update((s.category, s.phrase) for s in new)
+    return found
+
+
 def score_signals(signals: list[Signal], benign_context: bool) -> InjectionScore:
     """Per category: its strongest signal plus a bonus for further distinct phrases; then combine."""
     by_cat: dict[str, list[Signal]] = {}
@@ -360,6 +449,7 @@ def score_text(text: str, extra: list[Signal] | None = None) -> InjectionScore:
     0
     """
     norm = normalise(text)
-    signals = find_signals(norm) + encoded_signals(text) + list(extra or [])
+    plain = find_signals(norm)
+    signals = plain + respelled_signals(norm, plain) + encoded_signals(text) + list(extra or [])
     benign = bool(signals) and any(t in norm for t in _BENIGN_TRIGGERS) and _BENIGN.search(norm) is not None
     return score_signals(signals, benign)
