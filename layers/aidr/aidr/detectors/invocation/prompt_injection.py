@@ -56,7 +56,8 @@ def guardrail_signals(inv: Invocation) -> list[Signal]:
         "The user turns of a prompt (including tool results, where indirect injection arrives) carry evidence of "
         "an attempt to subvert the model: instruction overrides, system-prompt extraction, role-play jailbreaks, "
         "chat-template delimiters, tool-execution or instance-metadata (IMDS) strings, exfiltration links, and "
-        "base64/hex payloads that decode to any of these; a guardrail's PROMPT_ATTACK verdict counts too. "
+        "base64/hex payloads that decode to any of these, and the same words spelled out letter by letter or with "
+        "digits for letters; a guardrail's PROMPT_ATTACK verdict counts too. "
         "Evidence is scored: one kind of phrase alone stays low, several kinds or a guardrail verdict reach "
         "medium or high. Text framed as being about attacks (defence questions, articles, training) is discounted."
     ),
