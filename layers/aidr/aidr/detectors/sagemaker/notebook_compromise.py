@@ -13,7 +13,7 @@ from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import DetectorMeta, detector
 from .common import FUNCTION, SERVICE, arn, flag, param, scope, text, ts
-from .lifecycle_script import score_hooks
+from .lifecycle_script import ScriptScore, score_hooks
 
 # Stop -> Update -> Start on one notebook within this window is a restart to load a changed boot script.
 SEQUENCE_WINDOW = 6 * 3600
@@ -22,6 +22,8 @@ IP_HISTORY_TTL = 90 * 86400
 LIFECYCLE_TTL = 400 * 86400
 
 LIFECYCLE_CALLS = ("CreateNotebookInstanceLifecycleConfig", "UpdateNotebookInstanceLifecycleConfig")
+# Studio lifecycle configs (JupyterLab, Code Editor, ... apps) carry one base64 script and have no update call.
+STUDIO_LIFECYCLE_CALL = "CreateStudioLifecycleConfig"
 NOTEBOOK_CALLS = (
     "CreateNotebookInstance",
     "UpdateNotebookInstance",
@@ -44,11 +46,12 @@ RISKY_UPDATE_KEYS = ("lifecycleConfigName", "disassociateLifecycleConfig", "role
     techniques=["T1546", "T1059.004", "T1552.005", "AML.T0011"],
     playbook="disable-endpoint",
     function=FUNCTION,
-    events=[api_calls(SERVICE, [*LIFECYCLE_CALLS, *NOTEBOOK_CALLS])],
+    events=[api_calls(SERVICE, [*LIFECYCLE_CALLS, STUDIO_LIFECYCLE_CALL, *NOTEBOOK_CALLS])],
     description=(
         "Notebook lifecycle scripts run as root with the notebook's execution role on every start. Attackers "
         "plant reverse shells, IMDS credential theft, miners, cron jobs or SSH keys there, then stop, update and "
-        "start the notebook to run them; a presigned URL opens the notebook's Jupyter to whoever holds it."
+        "start the notebook to run them; Studio lifecycle configs do the same for Studio apps. A presigned URL "
+        "opens the notebook's Jupyter to whoever holds it."
     ),
     false_positives=[
         "Setup scripts that read instance metadata or pipe an installer into sh, next to a cron job.",
@@ -75,6 +78,9 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     name = call.event_name
     if name in LIFECYCLE_CALLS:
         yield from _lifecycle_config(call, ctx, meta)
+        return
+    if name == STUDIO_LIFECYCLE_CALL:
+        yield from _studio_lifecycle_config(call, ctx, meta)
         return
     notebook = text(call.request_parameters, "notebookInstanceName")
     if not notebook:
@@ -120,6 +126,31 @@ def _lifecycle_config(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> 
     # Every version of the script is kept with its verdict: the latest one is what the notebook runs.
     ctx.state.add(_lifecycle_key(call, config_name), f"script:{call.event_id or t}", t, LIFECYCLE_TTL,
                   {"severity": result.severity, "categories": result.categories})
+    yield from _script_finding(call, ctx, meta, config_name, result,
+                               Resource(type="AWS::SageMaker::NotebookInstanceLifecycleConfig",
+                                        id=arn(call, "notebook-instance-lifecycle-config", config_name)),
+                               "notebook lifecycle configuration", "it runs as root with the notebook's execution "
+                               "role whenever an attached notebook starts")
+
+
+def _studio_lifecycle_config(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
+    p = call.request_parameters
+    config_name = text(p, "studioLifecycleConfigName")
+    if not config_name:
+        return
+    app = text(p, "studioLifecycleConfigAppType") or "Studio"
+    yield from _script_finding(call, ctx, meta, config_name,
+                               score_hooks({"content": text(p, "studioLifecycleConfigContent")}),
+                               Resource(type="AWS::SageMaker::StudioLifecycleConfig",
+                                        id=arn(call, "studio-lifecycle-config", config_name)),
+                               f"Studio {app} lifecycle configuration",
+                               f"it runs in every {app} app it is attached to, with that app's execution role",
+                               title="SageMaker Studio lifecycle script with malicious content")
+
+
+def _script_finding(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, config_name: str, result: ScriptScore,
+                    resource: Resource, what: str, impact: str,
+                    title: str = "SageMaker notebook lifecycle script with malicious content") -> Iterator[Finding]:
     if result.severity is None:
         return
     trusted = ctx.config.is_trusted(call.actor_arn) or ctx.config.is_trusted(call.actor_key)
@@ -127,20 +158,18 @@ def _lifecycle_config(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> 
     yield ctx.finding(
         meta,
         key=f"lcc:{call.event_id or config_name}",
-        title="SageMaker notebook lifecycle script with malicious content",
+        title=title,
         description=(
             f"{call.actor_arn or call.actor_key} {'updated' if 'Update' in call.event_name else 'created'} "
-            f"notebook lifecycle configuration {config_name!r} whose script shows "
-            f"{', '.join(c.replace('_', ' ') for c in result.categories)}; it runs as root with the notebook's "
-            "execution role whenever an attached notebook starts."
+            f"{what} {config_name!r} whose script shows "
+            f"{', '.join(c.replace('_', ' ') for c in result.categories)}; {impact}."
         ),
         event_ids=[call.event_id],
         first_seen=call.time,
         account=call.account,
         region=call.region,
         principal=call.principal(),
-        resources=[Resource(type="AWS::SageMaker::NotebookInstanceLifecycleConfig",
-                            id=arn(call, "notebook-instance-lifecycle-config", config_name))],
+        resources=[resource],
         evidence={**call.summary(), "lifecycle_config": config_name, "score": result.score,
                   "indicators": result.categories, "snippets": result.snippets[:4],
                   "base64_decoded": result.decoded, "trusted_principal": trusted},
