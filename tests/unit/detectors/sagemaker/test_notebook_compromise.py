@@ -127,3 +127,19 @@ def test_studio_lifecycle_config_script_is_scored() -> None:
     assert finding.resources[0].id.endswith(":studio-lifecycle-config/jl-setup")
     assert "JupyterLab" in finding.description
     assert not _run([_studio_config("pip install --quiet jupyterlab-lsp")])
+
+
+def test_presigned_studio_domain_url_from_a_new_ip() -> None:
+    """CreatePresignedDomainUrl signs its holder in to Studio as the user profile, like a notebook URL."""
+    start, url_known, url_new = _case("presigned_url_from_new_ip")
+    domain_new = copy.deepcopy(url_new)
+    domain_new["eventName"] = "CreatePresignedDomainUrl"
+    domain_new["requestParameters"] = {"domainId": "d-exampledom01", "userProfileName": "maria",
+                                       "sessionExpirationDurationInSeconds": 43200}
+    [finding] = _run([start, url_known, domain_new])
+    assert finding.severity == "medium" and finding.event_ids == [domain_new["eventID"]]
+    assert [r.type for r in finding.resources] == ["AWS::SageMaker::UserProfile"]
+    assert finding.resources[0].id.endswith(":user-profile/d-exampledom01/maria")
+    domain_known = copy.deepcopy(domain_new)
+    domain_known["sourceIPAddress"] = url_known["sourceIPAddress"]
+    assert not _run([start, url_known, domain_known])

@@ -24,6 +24,8 @@ LIFECYCLE_TTL = 400 * 86400
 LIFECYCLE_CALLS = ("CreateNotebookInstanceLifecycleConfig", "UpdateNotebookInstanceLifecycleConfig")
 # Studio lifecycle configs (JupyterLab, Code Editor, ... apps) carry one base64 script and have no update call.
 STUDIO_LIFECYCLE_CALL = "CreateStudioLifecycleConfig"
+# Signs its holder in to Studio as a user profile: the Studio twin of a presigned notebook URL.
+DOMAIN_URL_CALL = "CreatePresignedDomainUrl"
 NOTEBOOK_CALLS = (
     "CreateNotebookInstance",
     "UpdateNotebookInstance",
@@ -46,7 +48,7 @@ RISKY_UPDATE_KEYS = ("lifecycleConfigName", "disassociateLifecycleConfig", "role
     techniques=["T1546", "T1059.004", "T1552.005", "AML.T0011"],
     playbook="disable-endpoint",
     function=FUNCTION,
-    events=[api_calls(SERVICE, [*LIFECYCLE_CALLS, STUDIO_LIFECYCLE_CALL, *NOTEBOOK_CALLS])],
+    events=[api_calls(SERVICE, [*LIFECYCLE_CALLS, STUDIO_LIFECYCLE_CALL, DOMAIN_URL_CALL, *NOTEBOOK_CALLS])],
     description=(
         "Notebook lifecycle scripts run as root with the notebook's execution role on every start. Attackers "
         "plant reverse shells, IMDS credential theft, miners, cron jobs or SSH keys there, then stop, update and "
@@ -82,12 +84,17 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     if name == STUDIO_LIFECYCLE_CALL:
         yield from _studio_lifecycle_config(call, ctx, meta)
         return
+    if name == DOMAIN_URL_CALL:
+        yield from _domain_url(call, ctx, meta)
+        return
     notebook = text(call.request_parameters, "notebookInstanceName")
     if not notebook:
         return
     _remember_ip(call, ctx)
     if name == "CreatePresignedNotebookInstanceUrl":
-        yield from _presigned_url(call, ctx, meta, notebook)
+        yield from _presigned_url(call, ctx, meta, f"notebook {notebook!r}", "the notebook's Jupyter",
+                                  Resource(type="AWS::SageMaker::NotebookInstance",
+                                           id=arn(call, "notebook-instance", notebook)), {"notebook": notebook})
         return
     if name == "CreateNotebookInstance":
         _attach_lifecycle(call, ctx, notebook)
@@ -264,7 +271,19 @@ def _remember_ip(call: ApiCall, ctx: DetectContext) -> None:
         ctx.state.add(_ip_key(call), ip, ts(call, ctx.fallback_time.timestamp()), IP_HISTORY_TTL)
 
 
-def _presigned_url(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, notebook: str) -> Iterator[Finding]:
+def _domain_url(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
+    p = call.request_parameters
+    domain, profile = text(p, "domainId"), text(p, "userProfileName")
+    if domain and profile:
+        yield from _presigned_url(call, ctx, meta, f"Studio user profile {profile!r} in domain {domain!r}",
+                                  "Studio as that user profile",
+                                  Resource(type="AWS::SageMaker::UserProfile",
+                                           id=arn(call, "user-profile", f"{domain}/{profile}")),
+                                  {"domain_id": domain, "user_profile": profile, "space": text(p, "spaceName")})
+
+
+def _presigned_url(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, target: str, grants: str,
+                   resource: Resource, evidence: dict[str, Any]) -> Iterator[Finding]:
     ip = _ip(call.source_ip)
     if not ip:
         return
@@ -275,20 +294,21 @@ def _presigned_url(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, notebo
         return  # the first IP is the baseline; a known one is the user at their desk
     yield ctx.finding(
         meta,
-        key=f"url:{call.event_id or f'{call.actor_key}:{ip}:{notebook}'}",
-        title="SageMaker notebook URL created from a new IP address",
+        key=f"url:{call.event_id or f'{call.actor_key}:{ip}:{resource.id}'}",
+        title=f"SageMaker {'Studio' if resource.type.endswith('UserProfile') else 'notebook'} URL created from a "
+              "new IP address",
         description=(
-            f"{call.actor_arn or call.actor_key} created a presigned URL for notebook {notebook!r} from {ip}, an "
-            f"address never seen for this identity (known: {len(history)}); whoever holds the URL gets the "
-            "notebook's Jupyter and its execution role."
+            f"{call.actor_arn or call.actor_key} created a presigned URL for {target} from {ip}, an "
+            f"address never seen for this identity (known: {len(history)}); whoever holds the URL gets "
+            f"{grants} and its execution role."
         ),
         event_ids=[call.event_id],
         first_seen=call.time,
         account=call.account,
         region=call.region,
         principal=call.principal(),
-        resources=[Resource(type="AWS::SageMaker::NotebookInstance", id=arn(call, "notebook-instance", notebook))],
-        evidence={**call.summary(), "notebook": notebook, "known_ip_count": len(history),
+        resources=[resource],
+        evidence={**call.summary(), **evidence, "known_ip_count": len(history),
                   "session_expiration_seconds": param(call.request_parameters, "sessionExpirationDurationInSeconds")},
         severity="medium",
     )
