@@ -137,30 +137,48 @@ def _common(p: argparse.ArgumentParser, table_help: str) -> None:
 
 def _run(func: Any) -> Any:
     def wrapped(args: argparse.Namespace) -> int:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return int(func(args))
         except AidrError as e:
             sys.stderr.write(f"aidr: {e}\n")
+            return EXIT_USAGE
+        except (BotoCoreError, ClientError) as e:  # no credentials or region, stack or table not found, denied
+            sys.stderr.write(f"aidr: AWS call failed: {e}\n"
+                             "aidr: check your AWS credentials and region (aws configure, AWS_PROFILE, or --profile "
+                             "and --region) and the --stack / --table names\n")
             return EXIT_USAGE
     return wrapped
 
 
 def register(sub: Any) -> None:
     """Add the ``approvals`` and ``audit`` commands to the top-level subparsers."""
-    ap = sub.add_parser("approvals", help="list, show and decide playbook approvals (AWS, default credentials)")
+    ap = sub.add_parser("approvals", help="list, show and decide playbook approvals (AWS, default credentials)",
+                        description="Playbook approvals of a deployed aidr stack (MaturityPhase advanced): list the "
+                        "pending ones, show one with its finding and exact plan, approve or reject it as the caller "
+                        "STS names. Uses your default AWS credentials (or --profile); tables come from --stack's "
+                        "outputs or from flags.")
     asub = ap.add_subparsers(dest="approvals_command", required=True, metavar="ACTION")
-    ls = asub.add_parser("list", help="approvals, newest first")
+    ls = asub.add_parser("list", help="approvals, newest first",
+                         description="List the stack's approvals, newest first (pending only unless --status).")
     _common(ls, "approvals table name")
     ls.add_argument("--status", default="pending", choices=("pending", "approved", "rejected", "expired", "all"))
     ls.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     ls.set_defaults(func=_run(cmd_list))
-    show = asub.add_parser("show", help="one approval: finding, evidence and the exact plan")
+    show = asub.add_parser("show", help="one approval: finding, evidence and the exact plan",
+                           description="Show one approval: its finding, the evidence and the exact plan (what each "
+                           "step would change), and its decision if any.")
     show.add_argument("id")
     _common(show, "approvals table name")
     show.add_argument("--json", action="store_true", help="one JSON document instead of text")
     show.set_defaults(func=_run(cmd_show))
     for verb in ("approve", "reject"):
-        d = asub.add_parser(verb, help=f"{verb} an approval (as the caller STS names; recorded in the ledger)")
+        d = asub.add_parser(verb, help=f"{verb} an approval (as the caller STS names; recorded in the ledger)",
+                            description=f"{verb.capitalize()} an approval as the caller STS GetCallerIdentity names, "
+                            "who must match the config's approvers and must not be the principal under containment; "
+                            "the decision (who, when, why) is recorded in the audit ledger and handed to the waiting "
+                            "playbook. Exit 1 when refused.")
         d.add_argument("id")
         d.add_argument("--reason", required=True, help="why (recorded with who and when)")
         _common(d, "approvals table name")
@@ -169,8 +187,11 @@ def register(sub: Any) -> None:
         d.add_argument("--config-parameter", help="SSM parameter of the config (default: the stack's output)")
         d.set_defaults(func=_run(cmd_decide), decision=verb)
 
-    au = sub.add_parser("audit", help="the audit ledger")
+    au = sub.add_parser("audit", help="the audit ledger",
+                        description="The audit ledger of a deployed aidr stack (append-only, hash-chained).")
     ausub = au.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    v = ausub.add_parser("verify", help="check the ledger's hash chain; exit 1 when it is broken")
+    v = ausub.add_parser("verify", help="check the ledger's hash chain; exit 1 when it is broken",
+                         description="Check the ledger's hash chain: reports modified, removed or reordered records "
+                         "and prints the head (seq and hash) to keep elsewhere. Exit 1 when the chain is broken.")
     _common(v, "ledger table name")
     v.set_defaults(func=_run(cmd_audit_verify))

@@ -152,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_assess(sub)
 
-    ls = sub.add_parser("detectors", help="list the registered detectors")
+    ls = sub.add_parser("detectors", help="list the registered detectors",
+                        description="List the registered detectors, one a line: id, category, default severity, "
+                        "maturity phase and the Lambda function that runs it.")
     ls.set_defaults(func=cmd_detectors)
 
     from .approvals_cmd import register as register_approvals  # issue 5: approvals, audit

@@ -1,0 +1,53 @@
+"""Every `aidr` command explains itself in --help, and AWS errors come out as a message that says what to do, not a
+traceback."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+from aidr_cli.main import build_parser, main
+
+
+def _subparsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...],
+                                                                                          argparse.ArgumentParser]]:
+    out = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                out.append(((*path, name), sub))
+                out.extend(_subparsers(sub, (*path, name)))
+    return out
+
+
+@pytest.mark.parametrize(("path", "parser"), _subparsers(build_parser()), ids=lambda v: " ".join(v)
+                         if isinstance(v, tuple) else "")
+def test_every_command_help_says_what_it_does(path: tuple[str, ...], parser: argparse.ArgumentParser) -> None:
+    assert parser.description and len(parser.description.split()) >= 4, f"`aidr {' '.join(path)} --help`"
+    assert parser.description in parser.format_help() or parser.description.split()[0] in parser.format_help()
+
+
+NO_CREDENTIALS = {
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+    "AWS_CONFIG_FILE": "/nonexistent/config",
+    "AWS_EC2_METADATA_DISABLED": "true",  # never ask an instance metadata service
+}
+
+
+@pytest.mark.parametrize("argv", [
+    ["approvals", "list", "--stack", "aidr-prod", "--region", "us-east-1"],
+    ["approvals", "show", "ap-1", "--table", "t", "--region", "us-east-1"],
+    ["approvals", "approve", "ap-1", "--reason", "ok", "--table", "t", "--region", "us-east-1"],
+    ["audit", "verify", "--table", "ledger", "--region", "us-east-1"],
+])
+def test_approvals_without_credentials_say_so(argv: list[str], monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in NO_CREDENTIALS.items():
+        monkeypatch.setenv(var, value)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "credentials" in err.lower() and "--profile" in err
