@@ -53,3 +53,22 @@ def test_redelivered_update_does_not_compare_against_itself() -> None:
 def test_trusted_principal_weakening_is_low() -> None:
     config = AidrConfig(trusted_principals=["arn:aws:sts::111122223333:assumed-role/temp-contractor/*"])
     assert [f.severity for f in _run(_case("model_recreated_without_vpc"), config)] == ["low"]
+
+
+def test_inference_component_endpoint_config_carries_its_own_isolation_and_vpc() -> None:
+    """For inference-component endpoints CreateEndpointConfig itself takes EnableNetworkIsolation and VpcConfig
+    ("whether all model containers deployed to the endpoint are isolated"); its variants name no model."""
+    records = _case("endpoint_moved_to_weaker_config")
+    _, strong, create, _, weak, update = copy.deepcopy(records)
+    for cfg in (strong, weak):
+        del cfg["requestParameters"]["productionVariants"][0]["modelName"]
+    strong["requestParameters"].update(
+        enableNetworkIsolation=True, executionRoleArn="arn:aws:iam::111122223333:role/ic",
+        vpcConfig={"securityGroupIds": ["sg-0123456789abcdef0"], "subnets": ["subnet-0a1b2c3d4e5f67890"]})
+    [finding] = _run([strong, create, weak, update])
+    assert set(finding.evidence["lost"]) == {"KMS key removed", "data capture disabled",
+                                             "network isolation removed", "VPC removed"}
+    # The endpoint-level settings of a model-based config add to its models' own, never count against them.
+    plain = [r for r in records if r["eventName"] != "CreateModel" or r["requestParameters"]["modelName"] == "fraud-v5"]
+    [finding] = _run(plain)
+    assert set(finding.evidence["lost"]) == {"KMS key removed", "data capture disabled"}

@@ -67,6 +67,10 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             "kms": bool(text(p, "kmsKeyId")),
             "capture": flag(capture, "enableCapture") is not False if isinstance(capture, dict) else False,
             "models": [m for v in items(p, "productionVariants") if (m := text(v, "modelName"))],
+            # Inference-component endpoints set isolation and VPC on the config itself (their variants name no
+            # model); for model-based configs these add to what the models set.
+            "isolated": flag(p, "enableNetworkIsolation") is True,
+            "vpc": bool(param(p, "vpcConfig")),
         }
         old = _swap(ctx, _props_key(call, "endpoint-config", config), props)
         yield from _weakened(call, ctx, meta, "endpoint-config", config, old, props)
@@ -102,12 +106,16 @@ def _config_view(call: ApiCall, ctx: DetectContext, config: str) -> dict[str, An
     props, _ = ctx.state.get(_props_key(call, "endpoint-config", config))
     if props is None:
         return None
-    models = [ctx.state.get(_props_key(call, "model", m))[0] for m in props.get("models", [])]
-    known = [m for m in models if m is not None]
+    names = props.get("models", [])
+    known = [m for n in names if (m := ctx.state.get(_props_key(call, "model", n))[0]) is not None]
     view = {"kms": props.get("kms"), "capture": props.get("capture")}
-    if known:
-        view["isolated"] = all(m.get("isolated") for m in known)
-        view["vpc"] = all(m.get("vpc") for m in known)
+    for prop in ("isolated", "vpc"):
+        if props.get(prop) is True:
+            view[prop] = True
+        elif not names:
+            view[prop] = props.get(prop)  # inference components: the config's own setting is all there is
+        elif known:
+            view[prop] = all(m.get(prop) for m in known)
     return view
 
 
