@@ -18,7 +18,16 @@ from aidr.state import MemoryState
 from aidr_cli.pipeline import run_records
 
 from tests.unit.invocation.records import USER, converse, converse_in, converse_out, error, intervened, record
-from tests.unit.scan.secret_values import BEDROCK_KEY, GITHUB_TOKEN, KEY_ID, PEM, SECRET_KEY
+from tests.unit.scan.secret_values import (
+    ANTHROPIC_KEY,
+    BEDROCK_KEY,
+    GITHUB_TOKEN,
+    GOOGLE_KEY,
+    KEY_ID,
+    OPENAI_KEY,
+    PEM,
+    SECRET_KEY,
+)
 
 
 def findings(records: list[dict[str, Any]], detector: str, **config: Any) -> list[Finding]:
@@ -68,6 +77,16 @@ def test_secret_values_never_reach_the_finding() -> None:
     for value in (KEY_ID, SECRET_KEY, GITHUB_TOKEN, BEDROCK_KEY, PEM.splitlines()[1]):
         assert value not in blob
     assert f.severity == "high" and set(f.evidence) >= {"prompt", "completion", "secret_fingerprints"}
+
+
+@pytest.mark.parametrize(("value", "kind", "severity"), [(ANTHROPIC_KEY, "anthropic_api_key", "high"),
+                                                        (OPENAI_KEY, "openai_api_key", "high"),
+                                                        (GOOGLE_KEY, "google_api_key", "medium")])
+def test_other_ai_providers_keys_in_a_completion(value: str, kind: str, severity: str) -> None:
+    (f,) = findings([converse("What is in the .env file?", answer=f"It sets API_KEY={value}")],
+                    "sensitive_data_exposure")
+    assert f.severity == severity and kind in f.evidence["completion"]["kinds"]
+    assert value not in orjson.dumps(f.to_json_dict()).decode()
 
 
 def test_key_id_alone_is_low_and_example_keys_are_low() -> None:

@@ -15,6 +15,12 @@ BEDROCK_KEY = "ABSK" + base64.b64encode(b"BedrockAPIKey-3kq9-at-111122223333:c2V
 SHORT_TERM_BEDROCK_KEY = "bedrock-api-key-" + base64.b64encode(
     b"bedrock.amazonaws.com/?Action=CallWithBearerToken&X-Amz-Algorithm=AWS4-HMAC-SHA256").decode()
 
+ANTHROPIC_KEY = "sk-ant-" + "api03-" + "Qm7Vx2Lp9Rt4Nc8Bw3Fh5Jk0Ys2Ua7EzT6gH1dK" * 2 + "R2d2C3p0bEeP" + "AA"
+OPENAI_KEY = "sk-" + "proj-" + "Xq4Lm8Rt2Vb6Nc0Dw9Fh" + "T3Blbk" + "FJ" + "Zy7Kp3Ws5Gt1Hj8Ue2Ma"
+HUGGING_FACE_TOKEN = "hf" + "_" + "QmVxLpRtNcBwFhJkYsUaEzTgHdKrWqPoIu"
+GOOGLE_KEY = "AI" + "za" + "SyB4x9Kq2Lm7Pz3Rt6Vb1Nc8Dw5Fh0Jk2Yq"
+SLACK_TOKEN = "xo" + "xb-" + "2384910572-4820193847561-" + "Tq8Vz2Lm9Rp4Xk7Wn3Bc5Hd"
+
 
 def _b64url(obj: object) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(obj)).decode().rstrip("=")

@@ -5,14 +5,19 @@ from aidr.scan.mask import mask_email, mask_token
 from aidr.scan.secrets import SECRET_NEAR_CHARS, scan_secrets
 
 from tests.unit.scan.secret_values import (
+    ANTHROPIC_KEY,
     BEDROCK_KEY,
     GITHUB_TOKEN,
     GITLAB_TOKEN,
+    GOOGLE_KEY,
+    HUGGING_FACE_TOKEN,
     JWT,
     KEY_ID,
+    OPENAI_KEY,
     PEM,
     SECRET_KEY,
     SHORT_TERM_BEDROCK_KEY,
+    SLACK_TOKEN,
     TEMP_KEY_ID,
 )
 
@@ -37,6 +42,11 @@ def kinds(text: str) -> list[str]:
         (f"git clone https://{GITHUB_TOKEN}@github.com/acme/app", ["github_token"]),
         (f"PRIVATE-TOKEN: {GITLAB_TOKEN}", ["gitlab_token"]),
         (f"Authorization: Bearer {JWT}", ["jwt"]),
+        (f"export ANTHROPIC_API_KEY={ANTHROPIC_KEY}", ["anthropic_api_key"]),
+        (f"client = OpenAI(api_key='{OPENAI_KEY}')", ["openai_api_key"]),
+        (f"huggingface-cli login --token {HUGGING_FACE_TOKEN}", ["hugging_face_token"]),
+        (f"https://generativelanguage.googleapis.com/v1beta/models?key={GOOGLE_KEY}", ["google_api_key"]),
+        (f"SLACK_BOT_TOKEN={SLACK_TOKEN}", ["slack_token"]),
     ],
 )
 def test_each_credential_kind_is_found(text: str, expected: list[str]) -> None:
@@ -52,6 +62,9 @@ def test_each_credential_kind_is_found(text: str, expected: list[str]) -> None:
         "the file begins with -----BEGIN OPENSSH PRIVATE KEY----- followed by the key",
         "eyJhbGciOi.eyJzdWIiOi.notasignature",  # too short to be a token
         "ghp_short and glpat-short",
+        "keys look like sk-ant-api03-... and sk-proj-...T3BlbkFJ...; tokens like hf_... and xoxb-...",
+        "def hf_" + "load_pretrained_weights_from_local_cache(path):",  # an identifier, not a token
+        "AIza" + "Sy-too-short and sk-" + "T3BlbkFJ",
     ],
 )
 def test_lookalikes_are_not_credentials(text: str) -> None:
@@ -75,11 +88,13 @@ def test_documented_examples_are_marked() -> None:
 
 
 def test_hits_are_masked_and_fingerprinted() -> None:
-    text = f"{KEY_ID} {SECRET_KEY} {GITHUB_TOKEN} {BEDROCK_KEY} {JWT}"
-    hits = scan_secrets(text)
+    values = (KEY_ID, SECRET_KEY, GITHUB_TOKEN, BEDROCK_KEY, JWT, ANTHROPIC_KEY, OPENAI_KEY, HUGGING_FACE_TOKEN,
+              GOOGLE_KEY, SLACK_TOKEN)
+    hits = scan_secrets(" ".join(values))
+    assert len(hits) == len(values)
     for h in hits:
         assert h.fingerprint and len(h.fingerprint) == 12
-        for value in (KEY_ID, SECRET_KEY, GITHUB_TOKEN, BEDROCK_KEY, JWT):
+        for value in values:
             assert value not in h.masked
         assert len(h.masked.replace("…", "")) <= 8
     assert scan_secrets(KEY_ID)[0].fingerprint == scan_secrets(f"x {KEY_ID} y")[0].fingerprint

@@ -1,4 +1,5 @@
-"""Credentials in free text: AWS keys, private keys, Bedrock API keys, GitHub/GitLab tokens, JWTs.
+"""Credentials in free text: AWS keys, private keys, Bedrock API keys, other AI providers' API keys (OpenAI,
+Anthropic, Hugging Face, Google), GitHub/GitLab and Slack tokens, JWTs.
 
 Every pattern is linear in the input: it starts with a negative look-behind on its own character class (so
 it is only tried where a run of such characters begins, not at each position inside a long run) and any
@@ -41,6 +42,16 @@ _GITLAB = re.compile(r"(?<![A-Za-z0-9_-])(?:glpat|glptt|gldt|glrt|glsoat|glft)-[
 # JWS compact form: base64url(header).base64url(payload).signature; header and payload are JSON objects,
 # so both segments start with "eyJ" ('{"').
 _JWT = re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}")
+
+# Other AI providers' keys: what LLMjacking crews harvest next to cloud keys. Each has a fixed marker: Anthropic
+# "sk-ant-api03-"/"sk-ant-admin01-"; OpenAI keys carry "T3BlbkFJ" (base64 of "OpenAI") between two random parts;
+# Hugging Face "hf_" and 34 random letters; Google (Gemini, Maps...) "AIza" and 35 characters.
+_ANTHROPIC = re.compile(r"(?<![A-Za-z0-9_-])sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,120}(?![A-Za-z0-9_-])")
+_OPENAI = re.compile(r"(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{16,200}T3BlbkFJ[A-Za-z0-9_-]{16,200}(?![A-Za-z0-9_-])")
+_HUGGING_FACE = re.compile(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])")
+_GOOGLE = re.compile(r"(?<![A-Za-z0-9_-])AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])")
+# Slack bot/user/app tokens: "xoxb-", "xoxp-", ... then numbered, dash-separated parts.
+_SLACK = re.compile(r"(?<![A-Za-z0-9-])xox[abposr]-[0-9]{6,}-[A-Za-z0-9-]{10,250}(?![A-Za-z0-9-])")
 
 _GITHUB_PREFIXES = ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_")
 _GITLAB_PREFIXES = ("glpat-", "glptt-", "gldt-", "glrt-", "glsoat-", "glft-")
@@ -95,7 +106,7 @@ def _jwt_header_ok(token: str) -> bool:
 
 # Literals every match of a pattern contains: one pass finds which occur, and only their patterns run.
 _GATE = LiteralSet(("AKIA", "ASIA", "PRIVATE KEY", "ABSK", "bedrock-api-key-", *_GITHUB_PREFIXES, *_GITLAB_PREFIXES,
-                    "eyJ"))
+                    "eyJ", "sk-ant-", "T3BlbkFJ", "hf_", "AIza", "xox"))
 
 
 def _tokens(text: str, present: frozenset[str]) -> list[Hit]:
@@ -106,6 +117,17 @@ def _tokens(text: str, present: frozenset[str]) -> list[Hit]:
         hits += [_secret("github_token", m.group(), m.start(), keep=4) for m in _GITHUB.finditer(text)]
     if not present.isdisjoint(_GITLAB_PREFIXES):
         hits += [_secret("gitlab_token", m.group(), m.start(), keep=6) for m in _GITLAB.finditer(text)]
+    if "sk-ant-" in present:
+        hits += [_secret("anthropic_api_key", m.group(), m.start(), keep=6) for m in _ANTHROPIC.finditer(text)]
+    if "T3BlbkFJ" in present:
+        hits += [_secret("openai_api_key", m.group(), m.start(), keep=3) for m in _OPENAI.finditer(text)]
+    if "hf_" in present:  # 34 random letters and digits have both cases; an identifier in code rarely does
+        hits += [_secret("hugging_face_token", m.group(), m.start(), keep=3) for m in _HUGGING_FACE.finditer(text)
+                 if _has_mixed_case(m.group()[3:])]
+    if "AIza" in present:
+        hits += [_secret("google_api_key", m.group(), m.start(), keep=4) for m in _GOOGLE.finditer(text)]
+    if "xox" in present:
+        hits += [_secret("slack_token", m.group(), m.start(), keep=5) for m in _SLACK.finditer(text)]
     if "eyJ" in present:
         hits += [_secret("jwt", m.group(), m.start(), keep=3) for m in _JWT.finditer(text) if _jwt_header_ok(m.group())]
     return hits

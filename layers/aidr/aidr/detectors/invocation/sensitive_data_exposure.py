@@ -20,6 +20,11 @@ SECRET_SEVERITY = {
     "bedrock_api_key": "high",
     "github_token": "high",
     "gitlab_token": "high",
+    "anthropic_api_key": "high",
+    "openai_api_key": "high",
+    "hugging_face_token": "high",
+    "slack_token": "high",
+    "google_api_key": "medium",  # often a browser key restricted to referrers or one API
     "jwt": "medium",
     "aws_access_key_id": "low",  # an identifier; with its secret nearby the pair is reported high
 }
@@ -89,8 +94,9 @@ def assess(text: str) -> Exposure:
     events=INVOCATION_EVENTS,
     description=(
         "The prompt (user, tool and system turns) or the completion of an invocation contains credentials "
-        "(AWS access key ids with their secret key nearby, private keys, Bedrock API keys, GitHub/GitLab tokens, "
-        "JWTs) or personal data (Luhn-valid card numbers, US SSNs, emails and phone numbers in bulk). Credentials "
+        "(AWS access key ids with their secret key nearby, private keys, Bedrock API keys, OpenAI, Anthropic, "
+        "Hugging Face and Google API keys, GitHub/GitLab and Slack tokens, JWTs) or personal data (Luhn-valid "
+        "card numbers, US SSNs, emails and phone numbers in bulk). Credentials "
         "in model traffic end up in logs, caches and training sets; in completions they are a leak. Evidence is "
         "masked: kinds, counts, masked samples and fingerprints of secrets, never the text."
     ),
