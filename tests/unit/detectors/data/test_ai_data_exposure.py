@@ -130,3 +130,21 @@ def test_trusted_principal_lowers_and_deleting_a_policy_is_low() -> None:
     rec["eventName"] = "DeleteBucketPolicy"
     rec["requestParameters"] = {"bucketName": "ml-training-data-prod", "policy": ""}
     assert [f.severity for f in _run([rec])] == ["low"]
+
+
+def test_object_written_with_a_public_acl() -> None:
+    """PutObject / CopyObject take x-amz-acl and x-amz-grant-* too (BlockPublicAcls: "PUT Object calls fail if the
+    request includes a public ACL"); ``aws s3 cp s3://b/k s3://b/k --acl public-read`` opens an object in place."""
+    [put] = copy.deepcopy(load_json(FIXTURES / "s3.training_data_tampering" / "positive" /
+                                    "put_object_protected_bucket.json")["records"])
+    assert not _run([put])
+    put["requestParameters"]["x-amz-acl"] = "public-read"
+    [finding] = _run([put])
+    assert finding.severity == "critical" and finding.evidence["problems"] == ["canned ACL public-read"]
+    copy_rec = copy.deepcopy(put)
+    copy_rec["eventName"] = "CopyObject"
+    copy_rec["requestParameters"].update({"x-amz-acl": ["bucket-owner-full-control"],
+                                          "x-amz-copy-source": "ml-training-data-prod/curated/2026-03/labels.jsonl"})
+    assert not _run([copy_rec])
+    copy_rec["requestParameters"]["x-amz-grant-read"] = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
+    assert [f.severity for f in _run([copy_rec])] == ["critical"]

@@ -24,6 +24,9 @@ from .common import FUNCTION, SERVICE, bucket_of, is_trusted, temper
 
 POLICY_CALLS = ("PutBucketPolicy", "DeleteBucketPolicy")
 ACL_CALLS = ("PutBucketAcl", "PutObjectAcl")
+# Object writes carry an ACL in x-amz-acl / x-amz-grant-* headers: `aws s3 cp s3://b/k s3://b/k --acl public-read`
+# opens an object in place (BlockPublicAcls: "PUT Object calls fail if the request includes a public ACL").
+OBJECT_WRITE_CALLS = ("PutObject", "CopyObject")
 BLOCK_CALLS = ("PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock")
 ACCOUNT_BLOCK_CALLS = ("PutAccountPublicAccessBlock", "DeleteAccountPublicAccessBlock")
 BLOCK_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -40,10 +43,12 @@ PUBLIC_GRANTEES = ("acs.amazonaws.com/groups/global/AllUsers", "acs.amazonaws.co
     techniques=["T1530", "T1098", "AML.T0025"],
     playbook="quarantine-bucket",
     function=FUNCTION,
-    events=[api_calls(SERVICE, [*POLICY_CALLS, *ACL_CALLS, *BLOCK_CALLS, *ACCOUNT_BLOCK_CALLS])],
+    events=[api_calls(SERVICE, [*POLICY_CALLS, *ACL_CALLS, *OBJECT_WRITE_CALLS, *BLOCK_CALLS,
+                                *ACCOUNT_BLOCK_CALLS])],
     description=(
         "Training sets, knowledge-base documents and model artifacts are exfiltrated (or poisoned) by opening "
-        "their bucket: a policy granting `*` or another account, a public ACL, or a public access block removed "
+        "their bucket: a policy granting `*` or another account, a public ACL (on the bucket, or on objects as "
+        "they are written), or a public access block removed "
         "or weakened. Only buckets known as AI data (protected_data_buckets, or learned from training jobs and "
         "knowledge-base data sources) are judged; account-wide public access block changes are judged when any "
         "such bucket is known."
@@ -65,6 +70,8 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     call = ApiCall(event["detail"])
     if call.error_code:
         return
+    if call.event_name in OBJECT_WRITE_CALLS and not _acl(call):
+        return  # nearly every write sets no public ACL: done before any state is read
     meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
     trusted = is_trusted(call, ctx)
     if call.event_name in ACCOUNT_BLOCK_CALLS:
@@ -80,7 +87,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         problems, severity = _policy(call, protected)
     elif name == "DeleteBucketPolicy":
         problems, severity = ["bucket policy deleted (its Deny statements, if any, are gone)"], "low"
-    elif name in ACL_CALLS:
+    elif name in ACL_CALLS or name in OBJECT_WRITE_CALLS:
         problems, severity = _acl(call), "critical" if protected else "high"
     else:
         problems, severity = _block(call, protected)
@@ -152,6 +159,8 @@ def _pinned(stmt: dict[str, Any]) -> bool:
 def _acl(call: ApiCall) -> list[str]:
     """Public canned ACLs and grants to the AllUsers / AuthenticatedUsers groups (header or XML body)."""
     p = call.request_parameters
+    if call.event_name in OBJECT_WRITE_CALLS:  # only the ACL headers: keys and metadata are the writer's text
+        p = {k: v for k, v in p.items() if k.lower() == "x-amz-acl" or k.lower().startswith("x-amz-grant-")}
     canned = {str(v).lower() for v in as_list(p.get("x-amz-acl"))}
     problems = [f"canned ACL {c}" for c in sorted(canned & PUBLIC_CANNED_ACLS)]
     body = json.dumps(p)
