@@ -229,7 +229,8 @@ _BENIGN = _rx(
     r"|\bsecurity (?:training|awareness|research|review|testing)\b"
 )
 _BENIGN_TRIGGERS = ("how", "what", "example", "injection", "jailbreak", "security")
-_HARD = frozenset({"imds", "encoded", "guardrail"})  # not discounted by benign framing
+# Not discounted by benign framing: what the text does or what happened, not what it talks about.
+_HARD = frozenset({"imds", "encoded", "guardrail", "leak"})
 
 # Encoded payloads live in long tokens: find those first (one cheap pass), then look inside them.
 _LONG_TOKEN = re.compile(r"\S{24,}")

@@ -20,6 +20,30 @@ LOW_SCORE = 3
 # A guardrail's PROMPT_ATTACK verdict, by the confidence it reports.
 GUARDRAIL_WEIGHT = {"HIGH": 6, "MEDIUM": 6, "LOW": 3}
 MAX_SIGNALS_IN_EVIDENCE = 10
+# A completion that repeats the opening of the system prompt and another part of it verbatim shows an extraction
+# that worked (OWASP LLM07). The opening is the persona and rules, which an answer has no reason to quote; a RAG
+# passage further down may well be quoted, so a match there alone does not count.
+LEAK_WEIGHT = 6
+LEAK_MIN_SYSTEM_CHARS = 160
+LEAK_PROBE_CHARS = 48
+LEAK_PROBES = 4
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def system_prompt_echoed(system: str, completion: str) -> bool:
+    """True when ``completion`` holds the opening of ``system`` and at least one later slice of it, verbatim up to
+    case and whitespace."""
+    if len(system) < LEAK_MIN_SYSTEM_CHARS or len(completion) < LEAK_PROBE_CHARS:
+        return False
+    sys_text, out = _squeeze(system), _squeeze(completion)
+    if len(sys_text) < LEAK_MIN_SYSTEM_CHARS or sys_text[:LEAK_PROBE_CHARS] not in out:
+        return False
+    last = len(sys_text) - LEAK_PROBE_CHARS
+    starts = [last * k // (LEAK_PROBES - 1) for k in range(1, LEAK_PROBES)]  # evenly spread, the end included
+    return any(sys_text[i:i + LEAK_PROBE_CHARS] in out for i in starts)
 
 
 def severity_for(score: int) -> str | None:
@@ -30,6 +54,12 @@ def severity_for(score: int) -> str | None:
     if score >= LOW_SCORE:
         return "low"
     return None
+
+
+def leak_signals(inv: Invocation) -> list[Signal]:
+    if system_prompt_echoed(inv.system_text, inv.completion_text):
+        return [Signal("leak", "system prompt echoed in the completion", LEAK_WEIGHT)]
+    return []
 
 
 def guardrail_signals(inv: Invocation) -> list[Signal]:
@@ -57,7 +87,8 @@ def guardrail_signals(inv: Invocation) -> list[Signal]:
         "an attempt to subvert the model: instruction overrides, system-prompt extraction, role-play jailbreaks, "
         "chat-template delimiters, tool-execution or instance-metadata (IMDS) strings, exfiltration links, and "
         "base64/hex payloads that decode to any of these, and the same words spelled out letter by letter or with "
-        "digits for letters; a guardrail's PROMPT_ATTACK verdict counts too. "
+        "digits for letters; a guardrail's PROMPT_ATTACK verdict counts too, and so does a completion that "
+        "repeats the system prompt verbatim (an extraction that worked). "
         "Evidence is scored: one kind of phrase alone stays low, several kinds or a guardrail verdict reach "
         "medium or high. Text framed as being about attacks (defence questions, articles, training) is discounted."
     ),
@@ -73,7 +104,7 @@ def guardrail_signals(inv: Invocation) -> list[Signal]:
 )
 def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     inv = read(event, ctx)
-    extra = guardrail_signals(inv)
+    extra = guardrail_signals(inv) + leak_signals(inv)
     if not inv.prompt_text and not extra:
         return
     result = score_text(inv.prompt_text, extra)
@@ -100,6 +131,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
             "signals": [{"category": s.category, "phrase": s.phrase}
                         for s in result.signals[:MAX_SIGNALS_IN_EVIDENCE]],
             "benign_framing_discounted": result.benign_context,
+            "system_prompt_echoed": any(s.category == "leak" for s in extra),
             "guardrail_intervened": blocked,
             "prompt_chars": len(inv.prompt_text),
             "prompt_sha256": text_digest(inv.prompt_text),
