@@ -47,7 +47,8 @@ def test_json_follows_the_contract(demo_run) -> None:  # type: ignore[no-untyped
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", doc["generated_at"])
     assert doc["regions"] == assess_demo.REGIONS and doc["account"] == assess_demo.ACCOUNT
     for c in doc["checks"]:
-        assert set(c) == {"id", "title", "layer", "phase", "severity", "status", "resource", "reason", "references"}
+        assert set(c) == {"id", "title", "layer", "phase", "severity", "status", "resource", "reason", "references",
+                          "region"}  # region: an extension, tells apart a region-wide check's results
         assert c["status"] in STATUSES and c["layer"] in LAYERS and c["phase"] in PHASES
     assert set(doc["phase_reached"]) == set(LAYERS)
     assert [r["priority"] for r in doc["roadmap"]] == list(range(1, len(doc["roadmap"]) + 1))

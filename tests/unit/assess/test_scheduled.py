@@ -42,3 +42,27 @@ def test_failed_checks_go_to_security_hub_and_the_bus(account) -> None:  # type:
 def test_the_bus_is_required() -> None:
     with pytest.raises(ConfigError, match="AIDR_EVENT_BUS"):
         run_scheduled_assessment({})
+
+
+def test_a_region_wide_check_failing_in_two_regions_keeps_each_regions_priority() -> None:
+    """A region-level check has no resource: its results in two regions are told apart by their region (in the
+    JSON document of contracts.md section 8 too), so each failed-check event carries its own region's roadmap
+    entry, not the other region's."""
+    from aidr.assess.model import CheckMeta, Result
+    from aidr.assess.report import Assessment, Entry
+    from aidr.assess.scheduled import events
+
+    meta = CheckMeta(id="guardduty.ai_protection", title="GuardDuty AI Protection is on", layer="infrastructure",
+                     phase="enhanced", severity="medium", api_calls=("guardduty:ListDetectors",),
+                     remediation="Enable the AI_PROTECTION feature.")
+    entries = [Entry(meta, Result("FAIL", f"{r}: GuardDuty AI Protection is off", None, r, exposure=e))
+               for r, e in (("us-east-1", 1), ("eu-west-1", 3))]
+    a = Assessment("111122223333", ["us-east-1", "eu-west-1"], entries)
+    doc = a.to_json()
+    assert [c["region"] for c in doc["checks"]] == ["us-east-1", "eu-west-1"]
+    assert sorted(r["region"] for r in doc["roadmap"]) == ["eu-west-1", "us-east-1"]
+    failed = [json.loads(e["Detail"]) for e in events(a, "aidr-bus")][1:]
+    assert len(failed) == 2
+    for d in failed:
+        region = d["check"]["region"]
+        assert region in d["why"] and d["priority"] == (1 if region == "eu-west-1" else 2), d

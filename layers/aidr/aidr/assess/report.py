@@ -30,7 +30,9 @@ class Entry:
     def to_json(self) -> dict[str, Any]:
         m, r = self.meta, self.result
         return {"id": m.id, "title": m.title, "layer": m.layer, "phase": m.phase, "severity": m.severity,
-                "status": r.status, "resource": r.resource, "reason": r.reason, "references": m.references_json()}
+                "status": r.status, "resource": r.resource, "reason": r.reason, "references": m.references_json(),
+                # Beyond contracts.md section 8: tells apart the results of a region-wide check (resource null).
+                "region": r.region}
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class RoadmapItem:
 
     def to_json(self) -> dict[str, Any]:
         return {"check": self.entry.meta.id, "resource": self.entry.result.resource, "priority": self.priority,
-                "why": self.why}
+                "why": self.why, "region": self.entry.result.region}
 
 
 def phase_reached(entries: list[Entry]) -> dict[str, str]:

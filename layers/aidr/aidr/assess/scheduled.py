@@ -24,13 +24,14 @@ def events(a: Assessment, bus: str) -> list[dict[str, Any]]:
     from ..normalize.envelope import AIDR_SOURCE
 
     doc = a.to_json()
-    priority = {(r["check"], r["resource"]): r for r in doc["roadmap"]}
+    # A region-wide check fails with resource None in each region: the region tells its roadmap entries apart.
+    priority = {(r["check"], r["resource"], r["region"]): r for r in doc["roadmap"]}
     summary = {"kind": "summary", "account": a.account, "regions": a.regions, "generated_at": doc["generated_at"],
                "phase_reached": doc["phase_reached"], "counts": a.counts(), "roadmap": doc["roadmap"][:20]}
     details = [summary]
     for c in doc["checks"]:
         if c["status"] == "FAIL":
-            r = priority.get((c["id"], c["resource"])) or {}
+            r = priority.get((c["id"], c["resource"], c["region"])) or {}
             details.append({"kind": "failed-check", "account": a.account, "generated_at": doc["generated_at"],
                             "check": c, "priority": r.get("priority"), "why": r.get("why")})
     return [{"Source": AIDR_SOURCE, "DetailType": DETAIL_TYPE, "Detail": orjson.dumps(d).decode(),
