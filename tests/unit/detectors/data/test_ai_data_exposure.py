@@ -148,3 +148,14 @@ def test_object_written_with_a_public_acl() -> None:
     assert not _run([copy_rec])
     copy_rec["requestParameters"]["x-amz-grant-read"] = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
     assert [f.severity for f in _run([copy_rec])] == ["critical"]
+
+
+def test_public_access_block_settings_left_out_are_off() -> None:
+    """PutPublicAccessBlock replaces the whole configuration: a setting the request leaves out is false afterwards
+    (moto's S3 emulation does the same)."""
+    [rec] = _case("public_access_block_fully_enabled", "negative")
+    rec["requestParameters"]["PublicAccessBlockConfiguration"] = {"xmlns": "http://s3.amazonaws.com/doc/2006-03-01/",
+                                                                  "BlockPublicAcls": True}
+    [finding] = _run([rec])
+    assert finding.severity == "high"
+    assert "IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off" in finding.evidence["problems"][0]

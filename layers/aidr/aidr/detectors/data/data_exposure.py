@@ -169,13 +169,16 @@ def _acl(call: ApiCall) -> list[str]:
 
 
 def _weakened_settings(call: ApiCall) -> list[str] | None:
-    """Public-access-block settings turned off (all four when the block is deleted); None if unreadable."""
+    """Public-access-block settings turned off (all four when the block is deleted); None if unreadable.
+
+    The put replaces the whole configuration: a setting the request leaves out is off afterwards.
+    """
     if call.event_name.startswith("Delete"):
         return list(BLOCK_SETTINGS)
     cfg = call.request_parameters.get("PublicAccessBlockConfiguration")
     if not isinstance(cfg, dict):
         return None
-    return [k for k in BLOCK_SETTINGS if cfg.get(k) is False or str(cfg.get(k)).lower() == "false"]
+    return [k for k in BLOCK_SETTINGS if cfg.get(k) is not True and str(cfg.get(k)).lower() != "true"]
 
 
 def _block(call: ApiCall, protected: bool) -> tuple[list[str], str]:
