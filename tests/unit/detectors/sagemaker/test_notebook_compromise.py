@@ -143,3 +143,15 @@ def test_presigned_studio_domain_url_from_a_new_ip() -> None:
     domain_known = copy.deepcopy(domain_new)
     domain_known["sourceIPAddress"] = url_known["sourceIPAddress"]
     assert not _run([start, url_known, domain_known])
+
+
+def test_update_flags_that_change_nothing_or_harden_are_not_a_reconfiguration() -> None:
+    """UpdateNotebookInstance: DisassociateLifecycleConfig "set to true to remove" the config (false changes
+    nothing), and RootAccess Disabled takes rights away; neither makes a restart suspicious."""
+    stop, resize, start = _case("resize_restart", "negative")
+    resize["requestParameters"].update(disassociateLifecycleConfig=False, disassociateDefaultCodeRepository=False,
+                                       rootAccess="Disabled")
+    assert not _run([stop, resize, start])
+    resize["requestParameters"]["disassociateLifecycleConfig"] = True
+    [finding] = _run([stop, resize, start])
+    assert finding.evidence["changed"] == ["disassociateLifecycleConfig"]

@@ -101,13 +101,20 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         yield from _access_settings(call, ctx, meta, notebook)
         return
     if name == "UpdateNotebookInstance":
-        if not any(param(call.request_parameters, k) is not None for k in RISKY_UPDATE_KEYS):
+        if not _risky_changes(call.request_parameters):
             return
         _attach_lifecycle(call, ctx, notebook)
         yield from _access_settings(call, ctx, meta, notebook)
     _record_stage(call, ctx, notebook, {"StopNotebookInstance": "stop", "StartNotebookInstance": "start"}.get(
         name, "update"))
     yield from _sequence(call, ctx, meta, notebook)
+
+
+def _risky_changes(p: dict[str, Any]) -> list[str]:
+    """The RISKY_UPDATE_KEYS an UpdateNotebookInstance really changes towards more code or rights: a
+    ``disassociateLifecycleConfig`` of false changes nothing and ``rootAccess`` Disabled takes rights away."""
+    return [k for k in RISKY_UPDATE_KEYS if param(p, k) is not None
+            and not (k in ("disassociateLifecycleConfig", "rootAccess") and flag(p, k) is False)]
 
 
 # --------------------------------------------------------------------------------------------- lifecycle
@@ -209,7 +216,7 @@ def _record_stage(call: ApiCall, ctx: DetectContext, notebook: str, stage: str,
     data: dict[str, Any] = {"stage": stage, "event_id": call.event_id, "actor": call.actor_arn or call.actor_key}
     if call.event_name == "UpdateNotebookInstance":
         data["lifecycle_config"] = text(call.request_parameters, "lifecycleConfigName")
-        data["changed"] = [k for k in RISKY_UPDATE_KEYS if param(call.request_parameters, k) is not None]
+        data["changed"] = _risky_changes(call.request_parameters)
     data.update(extra or {})
     ctx.state.add(_sequence_key(call, notebook), f"{stage}:{call.event_id or call.time}",
                   ts(call, ctx.fallback_time.timestamp()), SEQUENCE_TTL, data)
