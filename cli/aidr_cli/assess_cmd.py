@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
+from pathlib import Path
 from typing import Any
 
 ASSESS_HELP = """\
@@ -24,6 +27,23 @@ examples:
   aidr assess --demo --format html --output demo.html
   aidr assess --regions us-east-1,eu-west-1 --format md
 """
+
+
+# AWS region names: us-east-1, eu-central-2, us-gov-west-1, cn-northwest-1, us-isob-east-1, ...
+REGION_NAME = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
+
+
+def _unwritable(path: str) -> str | None:
+    """Why the report cannot be written to ``path`` (checked before an assessment that may take minutes)."""
+    p = Path(path)
+    if p.is_dir():
+        return "is a directory"
+    parent = p.parent
+    if not parent.is_dir():
+        return f"no such directory {parent}"
+    if not os.access(parent, os.W_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        return "permission denied"
+    return None
 
 
 def register(sub: Any) -> None:
@@ -53,6 +73,14 @@ def cmd_assess(args: argparse.Namespace) -> int:
     from .progress import Progress
 
     regions = [r.strip() for r in (args.regions or "").split(",") if r.strip()] or None
+    bad = [r for r in regions or [] if not REGION_NAME.fullmatch(r)]
+    if bad:
+        sys.stderr.write(f"aidr assess: --regions: not a region name: {', '.join(map(repr, bad))} "
+                         "(give names like us-east-1,eu-west-1, comma-separated)\n")
+        return 2
+    if args.output and (problem := _unwritable(args.output)):
+        sys.stderr.write(f"aidr assess: --output {args.output}: {problem}\n")
+        return 2
     bar: Progress | None = None
 
     def progress(check_id: str, region: str, total: int) -> None:
@@ -79,8 +107,12 @@ def cmd_assess(args: argparse.Namespace) -> int:
             bar.close()
     text = render(result, args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            sys.stderr.write(f"aidr assess: --output {args.output}: cannot write: {e.strerror}\n")
+            return 2
     else:
         sys.stdout.write(text)
     c = result.counts()

@@ -51,3 +51,19 @@ def test_approvals_without_credentials_say_so(argv: list[str], monkeypatch: pyte
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "credentials" in err.lower() and "--profile" in err
+
+
+@pytest.mark.parametrize("regions", ["bad region", "us-east-1,,EU_WEST", "us-east-1;eu-west-1"])
+def test_assess_refuses_what_is_not_a_region_name(regions: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unusable --regions is exit 2 (`aidr assess --help`), not a report of 72 COULD_NOT_ASSESS with exit 0."""
+    assert main(["assess", "--demo", "--regions", regions, "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "region" in err and "us-east-1" in err  # says what a region name looks like
+
+
+def test_assess_unwritable_output_is_refused_before_the_run(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "no-such-dir" / "report.json"
+    assert main(["assess", "--demo", "--format", "json", "--output", str(target)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and str(target.parent) in err and "Traceback" not in err
+    assert "results:" not in err  # refused up front, not after a whole assessment
