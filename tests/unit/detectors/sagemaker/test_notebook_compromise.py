@@ -155,3 +155,18 @@ def test_update_flags_that_change_nothing_or_harden_are_not_a_reconfiguration() 
     resize["requestParameters"]["disassociateLifecycleConfig"] = True
     [finding] = _run([stop, resize, start])
     assert finding.evidence["changed"] == ["disassociateLifecycleConfig"]
+
+
+def test_imdsv1_allowed_again_on_update() -> None:
+    """UpdateNotebookInstance InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion "1" lets
+    the instance's role credentials be read without a session token again; "2" requires one."""
+    [update] = _case("root_access_re_enabled")
+    del update["requestParameters"]["rootAccess"]
+    update["requestParameters"]["instanceMetadataServiceConfiguration"] = {"minimumInstanceMetadataServiceVersion": "1"}
+    [finding] = _run([update])
+    assert finding.severity == "medium" and "IMDSv1" in finding.description
+    stop, resize, start = _case("resize_restart", "negative")
+    resize["requestParameters"] = copy.deepcopy(update["requestParameters"])
+    assert "SageMaker notebook stopped, reconfigured and restarted" in {f.title for f in _run([stop, resize, start])}
+    resize["requestParameters"]["instanceMetadataServiceConfiguration"]["minimumInstanceMetadataServiceVersion"] = "2"
+    assert not _run([stop, resize, start])

@@ -36,7 +36,7 @@ NOTEBOOK_CALLS = (
 # UpdateNotebookInstance members that change what runs on the instance or with which rights; instance type
 # and volume size changes are routine resizes and do not count.
 RISKY_UPDATE_KEYS = ("lifecycleConfigName", "disassociateLifecycleConfig", "roleArn", "rootAccess",
-                     "defaultCodeRepository", "additionalCodeRepositories")
+                     "defaultCodeRepository", "additionalCodeRepositories", "instanceMetadataServiceConfiguration")
 
 
 @detector(
@@ -112,9 +112,17 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
 
 def _risky_changes(p: dict[str, Any]) -> list[str]:
     """The RISKY_UPDATE_KEYS an UpdateNotebookInstance really changes towards more code or rights: a
-    ``disassociateLifecycleConfig`` of false changes nothing and ``rootAccess`` Disabled takes rights away."""
+    ``disassociateLifecycleConfig`` of false changes nothing, ``rootAccess`` Disabled takes rights away and an
+    IMDS minimum of "2" hardens."""
     return [k for k in RISKY_UPDATE_KEYS if param(p, k) is not None
-            and not (k in ("disassociateLifecycleConfig", "rootAccess") and flag(p, k) is False)]
+            and not (k in ("disassociateLifecycleConfig", "rootAccess") and flag(p, k) is False)
+            and not (k == "instanceMetadataServiceConfiguration" and not _allows_imdsv1(p))]
+
+
+def _allows_imdsv1(p: dict[str, Any]) -> bool:
+    """MinimumInstanceMetadataServiceVersion "1": role credentials readable without an IMDSv2 session token."""
+    imds = param(p, "instanceMetadataServiceConfiguration")
+    return text(imds, "minimumInstanceMetadataServiceVersion") == "1"
 
 
 # --------------------------------------------------------------------------------------------- lifecycle
@@ -322,7 +330,8 @@ def _presigned_url(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, target
 
 
 def _access_settings(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, notebook: str) -> Iterator[Finding]:
-    """DirectInternetAccess / RootAccess: both default to Enabled on create; re-enabling root is a change."""
+    """DirectInternetAccess / RootAccess: both default to Enabled on create; re-enabling root or IMDSv1 is a
+    change (create defaults to IMDSv1 too, but that is not reported on its own)."""
     p = call.request_parameters
     root = flag(p, "rootAccess")
     if call.event_name == "CreateNotebookInstance":
@@ -334,10 +343,12 @@ def _access_settings(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, note
         severity, what = "low", "direct internet access and root access (the API defaults)"
         if not text(p, "subnetId"):
             what += ", outside any VPC"
-    elif root is True:
-        severity, what = "medium", "root access re-enabled"
     else:
-        return
+        weakened = ["root access re-enabled"] if root is True else []
+        weakened += ["IMDSv1 allowed again"] if _allows_imdsv1(p) else []
+        if not weakened:
+            return
+        severity, what = "medium", " and ".join(weakened)
     trusted = ctx.config.is_trusted(call.actor_arn) or ctx.config.is_trusted(call.actor_key)
     if trusted and severity != "low":
         severity = lower_severity(severity)
@@ -358,6 +369,8 @@ def _access_settings(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, note
         resources=[Resource(type="AWS::SageMaker::NotebookInstance", id=arn(call, "notebook-instance", notebook))],
         evidence={**call.summary(), "notebook": notebook, "direct_internet_access": param(p, "directInternetAccess"),
                   "root_access": param(p, "rootAccess"), "subnet_id": text(p, "subnetId"),
+                  "imds_minimum_version": text(param(p, "instanceMetadataServiceConfiguration"),
+                                               "minimumInstanceMetadataServiceVersion"),
                   "lifecycle_config": text(p, "lifecycleConfigName"), "trusted_principal": trusted},
         severity=severity,
     )
