@@ -113,3 +113,10 @@ def test_rollback_recognised_in_a_url_encoded_copy_source() -> None:
         copy_rec["requestParameters"]["x-amz-copy-source"] = source
         [finding] = _run([job, copy_rec], AidrConfig())
         assert finding.evidence["restored_old_version"] is True and finding.severity == "high", source
+
+
+def test_mistyped_resources_entries_are_skipped() -> None:
+    rec = _put(0, "curated/typed.jsonl")
+    rec["resources"] = ["arn:aws:s3:::ml-training-data-prod/curated/typed.jsonl", *rec["resources"]]
+    [finding] = _run([rec])
+    assert finding.evidence["object_keys"] == ["curated/typed.jsonl"]

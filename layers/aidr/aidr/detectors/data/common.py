@@ -27,8 +27,10 @@ def object_keys(call: ApiCall, bucket: str) -> list[str]:
     keys = [key] if isinstance(key, str) and key else []
     prefix = f"arn:aws:s3:::{bucket}/"
     for r in call.raw.get("resources") or []:
-        arn = r.get("ARN") if isinstance(r, dict) else None
-        if r and r.get("type") == "AWS::S3::Object" and isinstance(arn, str) and arn.startswith(prefix):
+        if not isinstance(r, dict) or r.get("type") != "AWS::S3::Object":
+            continue
+        arn = r.get("ARN")
+        if isinstance(arn, str) and arn.startswith(prefix):
             keys.append(arn[len(prefix):])
     return list(dict.fromkeys(keys))
 
