@@ -21,6 +21,7 @@ import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .literals import LiteralSet
 
@@ -213,7 +214,31 @@ RULES: tuple[_Rule, ...] = (
 
 # Every literal a rule's gate names, found in one pass over the text (Aho-Corasick: one automaton for all of
 # them instead of a substring search per literal); then only the rules one of whose triggers occurs are looked at.
-_GATE = LiteralSet(lit for rule in RULES for group in (rule.triggers, *rule.also) for lit in group)
+_TRIGGERS = frozenset(lit for rule in RULES for group in (rule.triggers, *rule.also) for lit in group)
+# Digits written for letters ("1gn0re"), as undone before a second scan.
+_LEET_DIGITS = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5$", "t": "7"}
+
+
+def _hidden_forms(literals: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """What the trigger literals look like spelled out or with digits for letters, as short literals the gate
+    can look for: a trick can only matter where it hides a trigger word.
+
+    A word of four or more letters spelled out one space apart holds each inner pair of its letters as
+    `` g n ``; a digit written for an inner letter sits between two letters of the word (``n0r``).
+    """
+    spelled, leet = set(), set()
+    for lit in literals:
+        for a, b in pairwise(lit):
+            if a.isalpha() and b.isalpha():
+                spelled.add(f" {a} {b} ")
+        for a, mid, b in zip(lit, lit[1:], lit[2:], strict=False):
+            if a.isalpha() and b.isalpha():
+                leet.update(f"{a}{d}{b}" for d in _LEET_DIGITS.get(mid, ""))
+    return frozenset(spelled), frozenset(leet)
+
+
+_SPELLED_FORMS, _LEET_FORMS = _hidden_forms(_TRIGGERS)
+_GATE = LiteralSet(_TRIGGERS | _SPELLED_FORMS | _LEET_FORMS)
 _RULES_BY_TRIGGER: dict[str, tuple[int, ...]] = {
     lit: tuple(i for i, rule in enumerate(RULES) if lit in rule.triggers) for rule in RULES for lit in rule.triggers
 }
@@ -276,10 +301,10 @@ def _anchored(rule: _Rule, text: str, present: frozenset[str]) -> Iterator[re.Ma
             yield m
 
 
-def find_signals(text: str) -> list[Signal]:
+def find_signals(text: str, present: frozenset[str] | None = None) -> list[Signal]:
     """Signals in ``text`` (already :func:`normalise`\\ d), without the encoded-payload pass."""
     found: list[Signal] = []
-    present = _GATE.present(text)
+    present = _GATE.present(text) if present is None else present  # the gate's literals in ``text``
     if not present:
         return found
     candidates = sorted({i for lit in present for i in _RULES_BY_TRIGGER.get(lit, ())})
@@ -375,45 +400,38 @@ def encoded_signals(text: str) -> list[Signal]:
 
 
 # Trigger words hidden from the rules by spelling them out ("i g n o r e   a l l") or by writing digits for letters
-# ("1gn0re prev1ous"). Each byte of the normalised text maps to a class ("a" letter, " " blank, "1" a digit that
-# stands in for a letter, "x" anything else): one C pass tells whether either trick can be there at all.
-_CLASS_BYTES = bytes(
-    ord("a") if 97 <= b <= 122 else ord(" ") if b in (9, 32) else ord("1") if chr(b) in "013457$" else ord("x")
-    for b in range(256))
-_SPELLED_GATE = b"a a a a"  # what every spelled-out run holds: four letters, one blank apart
-_LEET_GATE = b"a1a"  # a digit between letters
-# A spelled-out word of four or more letters, one blank apart, then any further spelled-out words, two or three
+# ("1gn0re prev1ous"); the gate's pass tells whether either can hide one (see _hidden_forms).
+# A spelled-out word of four or more letters one space apart, then any further spelled-out words, two or three
 # blanks apart (word gaps).
-_SPELLED = re.compile(
-    r"(?<![a-z])[a-z](?:[ \t][a-z](?![a-z])){3,}(?:[ \t]{2,3}[a-z](?:[ \t][a-z](?![a-z]))*(?![a-z]))*")
+_SPELLED = re.compile(r"(?<![a-z])[a-z](?: [a-z](?![a-z])){3,}(?:[ \t]{2,3}[a-z](?: [a-z](?![a-z]))*(?![a-z]))*")
 _WORD_GAP = re.compile(r"[ \t]{2,}")
 _LEET = str.maketrans("013457$", "oieasts")
 
 
-def _respelled(norm: str) -> list[tuple[str, str]]:
-    """(the trick, the text undoing it gives) for each trick ``norm`` (normalised) may hide words with."""
-    classes = norm.encode("utf-8", "surrogatepass").translate(_CLASS_BYTES)
+def _respelled(norm: str, present: frozenset[str]) -> list[tuple[str, str]]:
+    """(the trick, the text undoing it gives) for each trick that may hide a trigger word in ``norm``
+    (normalised), given the gate literals ``present`` in it."""
     out = []
-    if _SPELLED_GATE in classes:
+    if not _SPELLED_FORMS.isdisjoint(present):
         runs = []
         for m in _SPELLED.finditer(norm):  # as for encoded payloads: a bounded number of bounded candidates
             run = m.group()[:MAX_DECODE_CHARS]
-            runs.append(" ".join(w.replace(" ", "").replace("\t", "") for w in _WORD_GAP.split(run)))
+            runs.append(" ".join(w.replace(" ", "") for w in _WORD_GAP.split(run)))
             if len(runs) >= MAX_DECODE_CANDIDATES:
                 break
         if runs:
             out.append(("spelled-out letters", "\n".join(runs)))
-    if _LEET_GATE in classes:
+    if not _LEET_FORMS.isdisjoint(present):
         out.append(("digits for letters", norm.translate(_LEET)))
     return out
 
 
-def respelled_signals(norm: str, known: list[Signal]) -> list[Signal]:
+def respelled_signals(norm: str, known: list[Signal], present: frozenset[str] | None = None) -> list[Signal]:
     """Signals that only appear once spelled-out letters are joined or digits read as letters, plus one
     obfuscation signal per trick that hid them. ``known`` are the signals of ``norm`` as it is."""
     seen = {(s.category, s.phrase) for s in known}
     found: list[Signal] = []
-    for trick, text in _respelled(norm):
+    for trick, text in _respelled(norm, _GATE.present(norm) if present is None else present):
         new = [s for s in find_signals(text) if (s.category, s.phrase) not in seen]
         if new:
             found.append(Signal("obfuscation", trick, 2))
@@ -450,7 +468,8 @@ def score_text(text: str, extra: list[Signal] | None = None) -> InjectionScore:
     0
     """
     norm = normalise(text)
-    plain = find_signals(norm)
-    signals = plain + respelled_signals(norm, plain) + encoded_signals(text) + list(extra or [])
+    present = _GATE.present(norm)
+    plain = find_signals(norm, present)
+    signals = plain + respelled_signals(norm, plain, present) + encoded_signals(text) + list(extra or [])
     benign = bool(signals) and any(t in norm for t in _BENIGN_TRIGGERS) and _BENIGN.search(norm) is not None
     return score_signals(signals, benign)
