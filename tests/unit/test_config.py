@@ -24,7 +24,7 @@ VALID: dict[str, Any] = {
     "require_guardrails": True,
     "ai_resource_tags": {"Project": ["ml", "genai"], "ai-workload": []},
     "approvers": ["arn:aws:iam::111122223333:role/OnCall-*"],
-    "playbook_rules": [{"category": "llmjacking", "playbook": "revoke-principal", "min_severity": "medium"}],
+    "playbook_rules": [{"category": "model-abuse", "playbook": "revoke-principal", "min_severity": "medium"}],
     "approval_timeouts": {"critical": 600},
     "approval_timeout_default": "approve",
 }
@@ -39,7 +39,10 @@ INVALID: dict[str, list[Any]] = {
     "ai_resource_tags": [["Project"], {"Project": "ml"}, {"Project": [1]}, {"Project": None}],
     "approvers": ["arn:aws:iam::111122223333:role/x", [""], [2]],
     "playbook_rules": [{"category": "x"}, [{"category": "x", "playbook": "y", "min_severity": "severe"}],
-                       [{"category": "x", "playbook": "y", "mode": "auto"}]],
+                       [{"category": "x", "playbook": "y", "mode": "auto"}],
+                       # a category no finding carries, a playbook that does not exist (contracts.md section 5)
+                       [{"category": "llmjacking", "playbook": "revoke-principal"}],
+                       [{"category": "logging-tampering", "playbook": "restore-logs"}]],
     "approval_timeouts": [{"hgh": 600}, {"high": 5}, {"high": "600"}],
     "approval_timeout_default": ["ignore", True],
 }
@@ -160,3 +163,24 @@ def test_approved_models_are_ids_or_prefixes(model: str | None, approved: bool) 
 
 def test_empty_allow_list_approves_nothing() -> None:
     assert not parse_config({"approved_models": []}).model_is_approved("anthropic.claude-3-haiku")
+
+
+@pytest.mark.parametrize(("rule", "field", "hint"), [
+    ({"category": "logging-tamper", "playbook": "restore-logging"}, "category", "logging-tampering"),
+    ({"category": "logging-tampering", "playbook": "restore-logs"}, "playbook", "restore-logging"),
+    ({"category": "model-abuse", "playbook": "rollback"}, "playbook", "revoke-principal"),
+])
+def test_playbook_rule_typos_are_refused_at_load(rule: dict[str, str], field: str, hint: str) -> None:
+    """A typo in a rule would never match (category) or fail every finding at attack time in StartPlaybookFunction
+    (playbook): refused when the config is read, naming the field and the valid values."""
+    with pytest.raises(ConfigError) as e:
+        parse_config({"playbook_rules": [{"category": "data-exposure", "playbook": "quarantine-bucket"}, rule]},
+                     "aidr.yaml")
+    assert e.value.key == f"playbook_rules.1.{field}" and hint in str(e.value)
+
+
+def test_rule_playbooks_are_the_catalogs_containment_playbooks() -> None:
+    from aidr.config import CONTAINMENT_PLAYBOOKS
+    from aidr.playbooks.catalog import CONTAINMENT_PLAYBOOKS as CATALOG
+
+    assert set(CONTAINMENT_PLAYBOOKS) == set(CATALOG)

@@ -24,6 +24,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from .errors import ConfigError
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
+# The playbooks a rule may start (contracts.md section 5; rollback is started by hand, never by a finding). Kept in
+# step with aidr.playbooks.catalog.CONTAINMENT_PLAYBOOKS by tests/unit/test_config.py.
+CONTAINMENT_PLAYBOOKS = ("revoke-principal", "quarantine-bucket", "disable-endpoint", "restore-logging")
 DEFAULT_APPROVAL_TIMEOUTS = {"critical": 900, "high": 3600, "medium": 14400, "low": 86400, "informational": 86400}
 
 
@@ -41,6 +44,24 @@ class PlaybookRule(BaseModel):
     def _severity(cls, v: str) -> str:
         if v not in SEVERITIES:
             raise ValueError(f"unknown severity {v!r} (one of {', '.join(SEVERITIES)})")
+        return v
+
+    # A typo must not disable response: a category no finding carries never matches, and an unknown playbook
+    # would fail StartPlaybookFunction on every finding that reaches the rule, at attack time.
+    @field_validator("category")
+    @classmethod
+    def _category(cls, v: str) -> str:
+        from .taxonomy import CATEGORIES
+
+        if v not in CATEGORIES:
+            raise ValueError(f"unknown category {v!r} (one of {', '.join(CATEGORIES)})")
+        return v
+
+    @field_validator("playbook")
+    @classmethod
+    def _playbook(cls, v: str) -> str:
+        if v not in CONTAINMENT_PLAYBOOKS:
+            raise ValueError(f"unknown playbook {v!r} (one of {', '.join(CONTAINMENT_PLAYBOOKS)})")
         return v
 
 

@@ -129,9 +129,13 @@ def test_mapping_defaults_by_category_and_severity_and_config_overrides() -> Non
                                                      min_severity="medium")])
     assert select_playbook({"category": "model-recon", "severity": "medium"}, custom) == "revoke-principal"
     assert select_playbook({"category": "model-abuse", "severity": "critical"}, custom) is None  # replaces defaults
-    typo = AidrConfig(playbook_rules=[PlaybookRule(category="x", playbook="revoke-principals")])
+    with pytest.raises(ValueError, match="unknown playbook"):  # refused when the config is read (pydantic)
+        PlaybookRule(category="model-abuse", playbook="revoke-principals")
+    # and still refused at run time should a rule bypass validation
+    typo = AidrConfig.model_construct(playbook_rules=[PlaybookRule.model_construct(
+        category="model-abuse", playbook="revoke-principals", min_severity="high")])
     with pytest.raises(ValueError, match="unknown playbook"):
-        select_playbook({"category": "x", "severity": "critical"}, typo)
+        select_playbook({"category": "model-abuse", "severity": "critical"}, typo)
 
 
 def test_resolve_orders_workloads_before_principals_and_refuses_empty_findings() -> None:
