@@ -127,15 +127,56 @@ def principals(stmt: dict[str, Any]) -> Principals:
     return out
 
 
+# Keys whose values are ARNs: a wildcard after a fixed account (``arn:aws:iam::111122223333:role/*``) still pins
+# the caller to that account.
+_ARN_KEYS = frozenset({"aws:sourcearn", "aws:principalarn"})
+
+
+def _pins(key: str, values: Any) -> bool:
+    """True when every value of ``key`` is fixed: no policy variable and no wildcard, except in the resource part
+    of an ARN with a fixed account, or after the role id of an ``aws:userid`` (``AROA...:*``, one role)."""
+    vals = as_list(values)
+    if not vals:
+        return False
+    for v in vals:
+        if not isinstance(v, str) or not v or "${" in v:
+            return False
+        if "*" not in v and "?" not in v:
+            continue
+        if key in _ARN_KEYS:
+            parts = v.split(":", 5)
+            if len(parts) == 6 and _ACCOUNT.match(parts[4]):
+                continue
+        if key == "aws:userid" and v.endswith(":*") and "*" not in v[:-2] and "?" not in v:
+            continue
+        return False
+    return True
+
+
 def restricting_conditions(stmt: dict[str, Any]) -> list[str]:
-    """Condition keys of ``stmt`` that scope its principal to the owner (org, account, VPC, source)."""
+    """Condition keys of ``stmt`` that pin its principal to fixed values the owner controls (org, account, VPC,
+    source).
+
+    Only a positive test pins ("The meaning of public", S3 User Guide; the IAM guide's sensitive keys): negated
+    operators, ``...IfExists`` and ``ForAllValues:`` (both pass when the key is absent, as for anonymous callers)
+    and wildcard or ``${...}`` values let callers from anywhere through.
+
+    >>> restricting_conditions({"Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}})
+    ['aws:PrincipalOrgID']
+    >>> restricting_conditions({"Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+    ...                         "Principal": "*"})
+    []
+    """
     cond = stmt.get("Condition")
     if not isinstance(cond, dict):
         return []
     keys = []
-    for block in cond.values():
-        if isinstance(block, dict):
-            keys.extend(k for k in block if isinstance(k, str) and k.lower() in RESTRICTING_CONDITION_KEYS)
+    for op, block in cond.items():
+        low = str(op).lower()
+        if not isinstance(block, dict) or "not" in low or low.endswith("ifexists") or low.startswith("forallvalues:"):
+            continue
+        keys.extend(k for k, v in block.items()
+                    if isinstance(k, str) and k.lower() in RESTRICTING_CONDITION_KEYS and _pins(k.lower(), v))
     return sorted(set(keys))
 
 

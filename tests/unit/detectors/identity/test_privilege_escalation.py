@@ -167,6 +167,11 @@ def test_set_default_policy_version_uses_the_version_seen() -> None:
         ({"AWS": "*"}, None, "critical"),
         ({"AWS": "arn:aws:iam::444455556666:root"}, {"StringEquals": {"sts:ExternalId": "x-123"}}, "medium"),
         ({"AWS": "arn:aws:iam::444455556666:root"}, {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}, None),
+        ({"AWS": "*"}, {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/ci-*"}}, None),
+        # Conditions that pin nothing: anyone may assume the role.
+        ({"AWS": "*"}, {"StringNotEquals": {"aws:PrincipalAccount": "999988887777"}}, "critical"),
+        ({"AWS": "*"}, {"StringLike": {"aws:PrincipalOrgID": "o-*"}}, "critical"),
+        ({"AWS": "*"}, {"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-abc"}}, "critical"),
     ],
 )
 def test_ai_role_trust_variants(principal: dict, condition: dict | None, severity: str | None) -> None:

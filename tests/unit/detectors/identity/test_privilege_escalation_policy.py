@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -90,3 +91,19 @@ def test_restricting_conditions_and_external_id() -> None:
     assert has_external_id(s)
     assert restricting_conditions({"Condition": {"Bool": {"aws:SecureTransport": "true"}}}) == []
     assert not has_external_id({})
+
+
+@pytest.mark.parametrize(("condition", "pinned"), [
+    ({"StringEquals": {"aws:PrincipalAccount": ["111122223333", "444455556666"]}}, True),
+    ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/app-*"}}, True),  # account fixed
+    ({"StringLike": {"aws:userid": "AROAEXAMPLEROLEID:*"}}, True),  # every session of one role
+    ({"ArnLike": {"aws:SourceArn": "arn:aws:bedrock:us-east-1:*:agent/*"}}, False),  # any account
+    ({"StringLike": {"aws:PrincipalOrgID": "o-*"}}, False),
+    ({"StringNotEquals": {"aws:PrincipalOrgID": "o-abc"}}, False),
+    ({"StringEqualsIfExists": {"aws:SourceAccount": "111122223333"}}, False),
+    ({"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": ["o-abc/*"]}}, False),
+    ({"StringEquals": {"aws:SourceAccount": "${aws:PrincipalAccount}"}}, False),
+    ({"StringEquals": {"aws:SourceAccount": []}}, False),
+])
+def test_only_fixed_positive_tests_restrict(condition: dict[str, Any], pinned: bool) -> None:
+    assert bool(restricting_conditions({"Principal": "*", "Condition": condition})) is pinned

@@ -10,11 +10,11 @@ from ...findings.model import Finding, Resource
 from ...inventory import bucket_reasons, known_ai_buckets
 from ...normalize.cloudtrail import ApiCall
 from ...normalize.iam_policy import (
-    RESTRICTING_CONDITION_KEYS,
     allows,
     as_list,
     load_document,
     principals,
+    restricting_conditions,
     statements,
 )
 from ..context import DetectContext
@@ -118,7 +118,7 @@ def _policy(call: ApiCall, protected: bool) -> tuple[list[str], str]:
     for s in (s for s in statements(doc) if allows(s)):
         who = principals(s)
         actions = ",".join(str(a) for a in as_list(s.get("Action")))[:80] or "NotAction"
-        if who.wildcard and not _pinned(s):
+        if who.wildcard and not restricting_conditions(s):
             public = True
             problems.append(f"allows anyone {actions}")
             continue
@@ -129,31 +129,6 @@ def _policy(call: ApiCall, protected: bool) -> tuple[list[str], str]:
     if public:
         return problems, "critical" if protected else "high"
     return problems, ("high" if protected else "medium") if foreign else "low"
-
-
-def _fixed(values: Any) -> bool:
-    """Condition values with no wildcard or policy variable: the only ones S3 takes as a scope."""
-    vals = as_list(values)
-    return bool(vals) and all(isinstance(v, str) and v and not any(c in v for c in ("*", "?", "${")) for v in vals)
-
-
-def _pinned(stmt: dict[str, Any]) -> bool:
-    """True when a condition pins a wildcard principal to fixed values of an owner-scoping key.
-
-    S3 calls a policy non-public only for fixed values ("The meaning of public", S3 User Guide). Negated
-    operators, ``...IfExists`` and ``ForAllValues:`` (both pass when the key is absent, as for anonymous
-    callers) and wildcard or ``${...}`` values let callers from anywhere through.
-    """
-    cond = stmt.get("Condition")
-    if not isinstance(cond, dict):
-        return False
-    for op, block in cond.items():
-        low = str(op).lower()
-        if not isinstance(block, dict) or "not" in low or low.endswith("ifexists") or low.startswith("forallvalues:"):
-            continue
-        if any(str(k).lower() in RESTRICTING_CONDITION_KEYS and _fixed(v) for k, v in block.items()):
-            return True
-    return False
 
 
 def _acl(call: ApiCall) -> list[str]:
