@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from importlib import resources
@@ -134,6 +135,13 @@ def run_demo(args: argparse.Namespace) -> int:
     approve = _approve_mode(args)
     if approve == "prompt" and args.json:
         sys.stderr.write("aidr demo: --approve prompt needs the terminal; use auto or reject with --json\n")
+        return 2
+    try:  # the report is written after every scenario ran: a directory that cannot be made fails now
+        Path(args.report_dir).mkdir(parents=True, exist_ok=True)
+        if not os.access(args.report_dir, os.W_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as e:
+        sys.stderr.write(f"aidr demo: --report-dir {args.report_dir}: cannot write there: {e.strerror}\n")
         return 2
     human = sys.stderr if args.json else sys.stdout
 

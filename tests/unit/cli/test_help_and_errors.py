@@ -67,3 +67,12 @@ def test_assess_unwritable_output_is_refused_before_the_run(tmp_path, capsys: py
     out, err = capsys.readouterr()
     assert out == "" and str(target.parent) in err and "Traceback" not in err
     assert "results:" not in err  # refused up front, not after a whole assessment
+
+
+def test_demo_unusable_report_dir_is_refused_before_the_run(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The report is written after every scenario ran: a directory that cannot be made fails up front, exit 2."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert main(["demo", "--scenario", "llmjacking", "--approve", "auto", "--report-dir", str(blocker / "x")]) == 2
+    out, err = capsys.readouterr()
+    assert "=== scenario" not in out and str(blocker / "x") in err and "Traceback" not in err
