@@ -159,3 +159,24 @@ def test_public_access_block_settings_left_out_are_off() -> None:
     [finding] = _run([rec])
     assert finding.severity == "high"
     assert "IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets off" in finding.evidence["problems"][0]
+
+
+@pytest.mark.parametrize("destination", [
+    {"Bucket": "arn:aws:s3:::datasets-mirror-7731", "Account": "444455556666"},
+    {"bucket": "arn:aws:s3:::datasets-mirror-7731", "account": "444455556666"},  # lower-case keys
+])
+def test_replication_to_another_account_in_either_rule_shape(destination: dict[str, Any]) -> None:
+    [rec] = _case("replication_to_foreign_account")
+    rules = [{"ID": "keep", "Status": "Enabled", "Destination": {"Bucket": "arn:aws:s3:::own-dr"}},
+             {"ID": "out", "Status": "Enabled", "Destination": destination}]
+    rec["requestParameters"]["ReplicationConfiguration"] = {"Role": "arn:aws:iam::111122223333:role/r", "Rule": rules}
+    [finding] = _run([rec])
+    assert finding.evidence["problems"] == ["replicates new objects to datasets-mirror-7731 in account 444455556666"]
+
+
+def test_replication_config_redacted_or_missing_is_quiet() -> None:
+    [rec] = _case("replication_to_foreign_account")
+    rec["requestParameters"]["ReplicationConfiguration"] = "HIDDEN_DUE_TO_SECURITY_REASONS"
+    assert _run([rec]) == []
+    del rec["requestParameters"]["ReplicationConfiguration"]
+    assert _run([rec]) == []

@@ -28,6 +28,8 @@ ACL_CALLS = ("PutBucketAcl", "PutObjectAcl")
 # opens an object in place (BlockPublicAcls: "PUT Object calls fail if the request includes a public ACL").
 OBJECT_WRITE_CALLS = ("PutObject", "CopyObject")
 BLOCK_CALLS = ("PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock")
+# Replication copies every new object to its destination, in another account if the rule says so (T1537).
+REPLICATION_CALLS = ("PutBucketReplication",)
 ACCOUNT_BLOCK_CALLS = ("PutAccountPublicAccessBlock", "DeleteAccountPublicAccessBlock")
 BLOCK_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
@@ -44,11 +46,11 @@ PUBLIC_GRANTEES = ("acs.amazonaws.com/groups/global/AllUsers", "acs.amazonaws.co
     playbook="quarantine-bucket",
     function=FUNCTION,
     events=[api_calls(SERVICE, [*POLICY_CALLS, *ACL_CALLS, *OBJECT_WRITE_CALLS, *BLOCK_CALLS,
-                                *ACCOUNT_BLOCK_CALLS])],
+                                *ACCOUNT_BLOCK_CALLS, *REPLICATION_CALLS])],
     description=(
         "Training sets, knowledge-base documents and model artifacts are exfiltrated (or poisoned) by opening "
         "their bucket: a policy granting `*` or another account, a public ACL (on the bucket, or on objects as "
-        "they are written), or a public access block removed "
+        "they are written), replication to a bucket in another account, or a public access block removed "
         "or weakened. Only buckets known as AI data (protected_data_buckets, or learned from training jobs and "
         "knowledge-base data sources) are judged; account-wide public access block changes are judged when any "
         "such bucket is known."
@@ -89,6 +91,8 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         problems, severity = ["bucket policy deleted (its Deny statements, if any, are gone)"], "low"
     elif name in ACL_CALLS or name in OBJECT_WRITE_CALLS:
         problems, severity = _acl(call), "critical" if protected else "high"
+    elif name in REPLICATION_CALLS:
+        problems, severity = _replication(call), "high" if protected else "medium"
     else:
         problems, severity = _block(call, protected)
     if not problems:
@@ -129,6 +133,32 @@ def _policy(call: ApiCall, protected: bool) -> tuple[list[str], str]:
     if public:
         return problems, "critical" if protected else "high"
     return problems, ("high" if protected else "medium") if foreign else "low"
+
+
+def _members(value: Any, name: str) -> Iterator[Any]:
+    """Every value under key ``name`` (any case) in ``value``: CloudTrail turns S3's XML bodies into JSON, with
+    one rule as an object and several as a list."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if str(k).lower() == name:
+                yield v
+            yield from _members(v, name)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _members(v, name)
+
+
+def _replication(call: ApiCall) -> list[str]:
+    """Replication rules whose destination is another account (named, or the bucket ARN's owner-override)."""
+    problems = []
+    for dest in _members(call.request_parameters.get("ReplicationConfiguration"), "destination"):
+        if not isinstance(dest, dict):
+            continue
+        fields = {str(k).lower(): v for k, v in dest.items()}
+        account, bucket = str(fields.get("account") or ""), str(fields.get("bucket") or "?")
+        if account and account != call.account:
+            problems.append(f"replicates new objects to {bucket.rsplit(':', 1)[-1]} in account {account}")
+    return problems
 
 
 def _acl(call: ApiCall) -> list[str]:
