@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config import AidrConfig
 from ..findings.model import Finding, Principal, Resource, finding_id
+from ..normalize.cloudtrail import ApiCall
 from ..normalize.timeutil import EPOCH
 from ..state.base import StateStore
 from .registry import DetectorMeta
@@ -72,6 +73,26 @@ class DetectContext:
             techniques=list(meta.techniques),
             playbook=meta.playbook if playbook == "__meta__" else playbook,
         )
+
+    def call_finding(
+        self,
+        meta: DetectorMeta,
+        call: ApiCall,
+        *,
+        key: str,
+        description: str,
+        evidence: dict[str, Any],
+        resources: list[Resource] | None = None,
+        severity: str | None = None,
+        title: str | None = None,
+        event_ids: list[str | None] | None = None,
+    ) -> Finding:
+        """A finding about one CloudTrail call: its id, time, account, region and caller, and its summary first
+        in the evidence."""
+        return self.finding(meta, key=key, title=title, description=description,
+                            event_ids=event_ids or [call.event_id], first_seen=call.time, account=call.account,
+                            region=call.region, principal=call.principal(), resources=resources,
+                            evidence={**call.summary(), **evidence}, severity=severity)
 
 
 def window_start(t: datetime, seconds: int) -> int:

@@ -84,25 +84,6 @@ def _arn(call: ApiCall, kind: str, ident: str) -> str:
     return f"arn:aws:bedrock:{call.region or ''}:{call.account or ''}:{kind}/{ident}"
 
 
-def _emit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, *, key: str, title: str, description: str,
-          severity: str, resources: list[Resource], evidence: dict[str, Any],
-          event_ids: list[str | None] | None = None) -> Finding:
-    return ctx.finding(
-        meta,
-        key=key,
-        title=title,
-        description=description,
-        event_ids=event_ids or [call.event_id],
-        first_seen=call.time,
-        account=call.account,
-        region=call.region,
-        principal=call.principal(),
-        resources=resources,
-        evidence={**call.summary(), **evidence},
-        severity=severity,
-    )
-
-
 def _is_new_editor(call: ApiCall, ctx: DetectContext, agent: str) -> tuple[bool, int]:
     """Record the caller as an editor of ``agent``; (first time for this caller, editors known before)."""
     key = f"agent:editors:{call.account}:{call.region}:{agent}"
@@ -124,14 +105,15 @@ def _agent_edit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, trusted: 
         return
     if trusted or not new_editor or not known:
         return  # the agent's creator and known editors are its baseline
-    yield _emit(call, ctx, meta, key=f"agent-editor:{call.event_id or agent}",
-                title="Bedrock agent changed by a new principal",
-                description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}, which "
-                             f"it never changed before ({known} known editor(s))."),
-                severity="medium", resources=resources,
-                evidence={"agent_id": agent, "known_editors": known,
-                          "knowledge_base_id": p.get("knowledgeBaseId"),
-                          "action_group": p.get("actionGroupName")})
+    yield ctx.call_finding(
+        meta, call, key=f"agent-editor:{call.event_id or agent}",
+        title="Bedrock agent changed by a new principal",
+        description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}, which "
+                     f"it never changed before ({known} known editor(s))."),
+        severity="medium", resources=resources,
+        evidence={"agent_id": agent, "known_editors": known,
+                  "knowledge_base_id": p.get("knowledgeBaseId"),
+                  "action_group": p.get("actionGroupName")})
 
 
 def _foreign_wiring(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, agent: str,
@@ -140,13 +122,14 @@ def _foreign_wiring(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, agent
     if not outsider:
         return
     what, target = outsider
-    yield _emit(call, ctx, meta, key=f"agent-foreign:{call.event_id or agent}",
-                title="Bedrock agent wired to another account",
-                description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}: its "
-                             f"{what} {target} is in account {arn_account(target)}, so that account receives "
-                             "the agent's calls and shapes its answers."),
-                severity="high", resources=[Resource(type="AWS::Bedrock::Agent", id=_arn(call, "agent", agent))],
-                evidence={"agent_id": agent, what.replace(" ", "_"): target, "trusted_principal": trusted})
+    yield ctx.call_finding(
+        meta, call, key=f"agent-foreign:{call.event_id or agent}",
+        title="Bedrock agent wired to another account",
+        description=(f"{call.actor_arn or call.actor_key} called {call.event_name} on agent {agent}: its "
+                     f"{what} {target} is in account {arn_account(target)}, so that account receives "
+                     "the agent's calls and shapes its answers."),
+        severity="high", resources=[Resource(type="AWS::Bedrock::Agent", id=_arn(call, "agent", agent))],
+        evidence={"agent_id": agent, what.replace(" ", "_"): target, "trusted_principal": trusted})
 
 
 def _member(parent: Any, *path: str) -> Any:
@@ -186,14 +169,15 @@ def _data_source(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Itera
     bucket = s3.get("bucketArn")
     if not isinstance(owner, str) or not owner or owner == call.account:
         return
-    yield _emit(call, ctx, meta, key=f"kb-foreign-bucket:{call.event_id or kb}",
-                title="Bedrock knowledge base reads a bucket owned by another account",
-                description=(f"{call.actor_arn or call.actor_key} pointed a data source of knowledge base {kb} at "
-                             f"{bucket}, owned by account {owner}: that account decides what the agent retrieves."),
-                severity="high",
-                resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
-                evidence={"knowledge_base_id": kb, "bucket_arn": bucket, "bucket_owner": owner,
-                          "data_source": p.get("name") or p.get("dataSourceId")})
+    yield ctx.call_finding(
+        meta, call, key=f"kb-foreign-bucket:{call.event_id or kb}",
+        title="Bedrock knowledge base reads a bucket owned by another account",
+        description=(f"{call.actor_arn or call.actor_key} pointed a data source of knowledge base {kb} at "
+                     f"{bucket}, owned by account {owner}: that account decides what the agent retrieves."),
+        severity="high",
+        resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
+        evidence={"knowledge_base_id": kb, "bucket_arn": bucket, "bucket_owner": owner,
+                  "data_source": p.get("name") or p.get("dataSourceId")})
 
 
 def _ingestion(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -> Iterator[Finding]:
@@ -204,15 +188,16 @@ def _ingestion(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -
     ctx.state.add(key, call.actor_key, ctx.when(call.time).timestamp(), BASELINE_TTL)
     if not known or call.actor_key in known:
         return
-    yield _emit(call, ctx, meta, key=f"kb-ingest:{call.event_id or kb}",
-                title="Bedrock knowledge-base ingestion started by a new principal",
-                description=(f"{call.actor_arn or call.actor_key} started an ingestion job on knowledge base {kb}; "
-                             f"only {len(known)} other identity(ies) did so before. Ingestion loads whatever the "
-                             "data source now holds into what the agent retrieves."),
-                severity="medium",
-                resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
-                evidence={"knowledge_base_id": kb, "data_source_id": call.request_parameters.get("dataSourceId"),
-                          "known_ingesters": len(known)})
+    yield ctx.call_finding(
+        meta, call, key=f"kb-ingest:{call.event_id or kb}",
+        title="Bedrock knowledge-base ingestion started by a new principal",
+        description=(f"{call.actor_arn or call.actor_key} started an ingestion job on knowledge base {kb}; "
+                     f"only {len(known)} other identity(ies) did so before. Ingestion loads whatever the "
+                     "data source now holds into what the agent retrieves."),
+        severity="medium",
+        resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
+        evidence={"knowledge_base_id": kb, "data_source_id": call.request_parameters.get("dataSourceId"),
+                  "known_ingesters": len(known)})
 
 
 def _deletions(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
@@ -225,12 +210,13 @@ def _deletions(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterato
     if len(recent) < DELETE_BURST:
         return
     kbs = sorted({str(m.data.get("kb")) for m in recent})
-    yield _emit(call, ctx, meta, key=f"kb-deletes:{call.account}:{call.actor_key}:{window_start(t, DELETE_WINDOW)}",
-                title="Several Bedrock knowledge bases deleted",
-                description=(f"{call.actor_arn or call.actor_key} deleted {len(recent)} knowledge bases within "
-                             f"{DELETE_WINDOW // 60} minutes."),
-                severity="high",
-                resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", k))
-                           for k in kbs[:20]],
-                evidence={"knowledge_base_ids": kbs[:20], "count": len(recent)},
-                event_ids=[m.member for m in recent])
+    yield ctx.call_finding(
+        meta, call, key=f"kb-deletes:{call.account}:{call.actor_key}:{window_start(t, DELETE_WINDOW)}",
+        title="Several Bedrock knowledge bases deleted",
+        description=(f"{call.actor_arn or call.actor_key} deleted {len(recent)} knowledge bases within "
+                     f"{DELETE_WINDOW // 60} minutes."),
+        severity="high",
+        resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", k))
+                   for k in kbs[:20]],
+        evidence={"knowledge_base_ids": kbs[:20], "count": len(recent)},
+        event_ids=[m.member for m in recent])

@@ -114,22 +114,24 @@ def _gateway_target(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> It
     foreign = _foreign_member(call, config)
     if foreign:
         what, value, owner = foreign
-        yield _emit(call, ctx, meta, key=f"agentcore-target-foreign:{call.event_id or gateway}",
-                    title="AgentCore gateway target in another account", severity="high", resources=resources,
-                    description=(f"{call.actor_arn or call.actor_key} called {call.event_name}: {where} sends the "
-                                 f"agent's tool calls to {what} {value[:200]} in account {owner}, which then "
-                                 "receives the tool arguments and shapes what the agent is told."),
-                    evidence={**base, what.replace(" ", "_"): value, "target_account": owner})
+        yield ctx.call_finding(
+            meta, call, key=f"agentcore-target-foreign:{call.event_id or gateway}",
+            title="AgentCore gateway target in another account", severity="high", resources=resources,
+            description=(f"{call.actor_arn or call.actor_key} called {call.event_name}: {where} sends the "
+                         f"agent's tool calls to {what} {value[:200]} in account {owner}, which then "
+                         "receives the tool arguments and shapes what the agent is told."),
+            evidence={**base, what.replace(" ", "_"): value, "target_account": owner})
         return
     external = _external_endpoint(config)
     if external and not trusted:
         what, url, host = external
-        yield _emit(call, ctx, meta, key=f"agentcore-target-external:{call.event_id or gateway}",
-                    title="AgentCore gateway target is an external server", severity="medium", resources=resources,
-                    description=(f"{call.actor_arn or call.actor_key} called {call.event_name}: {where} is the "
-                                 f"{what} {url[:200]} ({host}), outside AWS: whoever runs it sees the agent's tool "
-                                 "arguments and can answer with instructions the model will read."),
-                    evidence={**base, what.replace(" ", "_"): url[:300], "host": host})
+        yield ctx.call_finding(
+            meta, call, key=f"agentcore-target-external:{call.event_id or gateway}",
+            title="AgentCore gateway target is an external server", severity="medium", resources=resources,
+            description=(f"{call.actor_arn or call.actor_key} called {call.event_name}: {where} is the "
+                         f"{what} {url[:200]} ({host}), outside AWS: whoever runs it sees the agent's tool "
+                         "arguments and can answer with instructions the model will read."),
+            evidence={**base, what.replace(" ", "_"): url[:300], "host": host})
 
 
 def _runtime_config(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
@@ -163,12 +165,13 @@ def _runtime_config(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> It
         return
     what = " and ".join(("its execution role replaced" if k == "role" else "its network moved from VPC to PUBLIC")
                         for k in changes)
-    yield _emit(call, ctx, meta, key=f"agentcore-runtime-config:{call.event_id or ident}",
-                title="AgentCore runtime role or network changed", severity="medium",
-                resources=[Resource(type="AWS::BedrockAgentCore::Runtime", id=runtime_arn(call, ident))],
-                description=(f"{call.actor_arn or call.actor_key} called UpdateAgentRuntime on runtime {ident!r}: "
-                             f"{what}. The agent acts with that role and reaches what that network allows."),
-                evidence={"agent_runtime": ident, "changes": changes, "baseline_event_id": prev.get("event_id")})
+    yield ctx.call_finding(
+        meta, call, key=f"agentcore-runtime-config:{call.event_id or ident}",
+        title="AgentCore runtime role or network changed", severity="medium",
+        resources=[Resource(type="AWS::BedrockAgentCore::Runtime", id=runtime_arn(call, ident))],
+        description=(f"{call.actor_arn or call.actor_key} called UpdateAgentRuntime on runtime {ident!r}: "
+                     f"{what}. The agent acts with that role and reaches what that network allows."),
+        evidence={"agent_runtime": ident, "changes": changes, "baseline_event_id": prev.get("event_id")})
 
 
 def _foreign_member(call: ApiCall, config: dict[str, Any]) -> tuple[str, str, str] | None:
@@ -198,19 +201,3 @@ def _external_endpoint(config: dict[str, Any]) -> tuple[str, str, str] | None:
     return None
 
 
-def _emit(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, *, key: str, title: str, severity: str,
-          description: str, resources: list[Resource], evidence: dict[str, Any]) -> Finding:
-    return ctx.finding(
-        meta,
-        key=key,
-        title=title,
-        description=description,
-        event_ids=[call.event_id],
-        first_seen=call.time,
-        account=call.account,
-        region=call.region,
-        principal=call.principal(),
-        resources=resources,
-        evidence={**call.summary(), **evidence},
-        severity=severity,
-    )

@@ -96,19 +96,15 @@ def runtime_artifacts(params: dict[str, Any]) -> list[Artifact]:
 
 def _finding(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, ident: str, verdict: Verdict) -> Finding:
     location = verdict.artifact.location
-    return ctx.finding(
+    return ctx.call_finding(
         meta,
+        call,
         key=f"agentcore-runtime:{call.account}:{call.region}:{ident}:{location}",
         description=(f"{call.actor_arn or call.actor_key} called {call.event_name} for AgentCore runtime {ident!r} "
                      f"running {location[:200]} ({verdict.reason.replace('-', ' ')}): the agent runs that "
                      "artifact with the runtime's execution role."),
-        event_ids=[call.event_id],
-        first_seen=call.time,
-        account=call.account,
-        region=call.region,
-        principal=call.principal(),
         resources=[Resource(type="AWS::BedrockAgentCore::Runtime", id=runtime_arn(call, ident))],
-        evidence={**call.summary(), "agent_runtime": ident, "artifacts": [verdict.evidence()],
+        evidence={"agent_runtime": ident, "artifacts": [verdict.evidence()],
                   "role_arn": call.request_parameters.get("roleArn"),
                   "approved_sources_configured": bool(ctx.config.approved_artifact_sources)},
         severity=verdict.severity,

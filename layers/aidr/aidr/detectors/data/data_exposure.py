@@ -97,19 +97,14 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         problems, severity = _block(call, protected)
     if not problems:
         return
-    yield ctx.finding(
+    yield ctx.call_finding(
         meta,
+        call,
         key=f"exposure:{call.event_id or f'{bucket}:{name}'}",
         description=(f"{call.actor_arn or call.actor_key} called {name} on "
                      f"{'protected' if protected else 'AI'} data bucket {bucket}: {'; '.join(problems)}."),
-        event_ids=[call.event_id],
-        first_seen=call.time,
-        account=call.account,
-        region=call.region,
-        principal=call.principal(),
         resources=[Resource(type="AWS::S3::Bucket", id=f"arn:aws:s3:::{bucket}")],
-        evidence={**call.summary(), "bucket": bucket, "why_ai_data": reasons[:5], "problems": problems,
-                  "trusted_principal": trusted},
+        evidence={"bucket": bucket, "why_ai_data": reasons[:5], "problems": problems, "trusted_principal": trusted},
         severity=temper(severity, trusted),
     )
 

@@ -97,18 +97,14 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
     protected = "config:protected_data_buckets" in reasons
     trusted = is_trusted(call, ctx)
     meta: DetectorMeta = detect.meta  # type: ignore[attr-defined]
-    yield ctx.finding(
+    yield ctx.call_finding(
         meta,
+        call,
         key=f"recovery:{call.event_id or f'{bucket}:{call.event_name}'}",
         description=(f"{call.actor_arn or 'An unknown principal'} changed {'protected' if protected else 'AI'} data "
                      f"bucket {bucket}: {'; '.join(problems)}."),
-        event_ids=[call.event_id],
-        first_seen=call.time,
-        account=call.account,
-        region=call.region,
-        principal=call.principal(),
         resources=[Resource(type="AWS::S3::Bucket", id=f"arn:aws:s3:::{bucket}")],
-        evidence={**call.summary(), "bucket": bucket, "why_ai_data": reasons[:5], "problems": problems[:10],
+        evidence={"bucket": bucket, "why_ai_data": reasons[:5], "problems": problems[:10],
                   "trusted_principal": trusted},
         severity=temper("medium" if protected else "low", trusted),
     )
