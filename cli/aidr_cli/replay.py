@@ -30,7 +30,15 @@ from aidr.config import AidrConfig
 from aidr.engine import Engine
 from aidr.errors import InputError
 from aidr.findings.model import Finding
-from aidr.ingest import DIGEST_FILES, UTF8_BOM, is_cloudtrail_digest, iter_file, not_a_log_file, read_bytes
+from aidr.ingest import (
+    DIGEST_FILES,
+    UTF8_BOM,
+    delivery_hour,
+    is_cloudtrail_digest,
+    iter_file,
+    not_a_log_file,
+    read_bytes,
+)
 from aidr.normalize.envelope import INVOCATION_LOG, cloudtrail_detail_type, cloudtrail_source, envelope_from_record
 from aidr.normalize.timeutil import EPOCH, parse_time
 from aidr.routing import Router
@@ -86,13 +94,16 @@ def _cloudtrail_file(path: Path) -> list[Any] | None:
 def route_file(path: Path, router: Router) -> FileResult:
     records = _cloudtrail_file(path)
     if records is None:
-        return _route_items(iter_file(path), router)
+        return _route_items(iter_file(path), router, delivery_hour(str(path)))
     source = str(path)
     return _route_items((((source, i), rec) for i, rec in enumerate(records)), router)
 
 
-def _route_items(items: Iterable[tuple[Any, Any]], router: Router) -> FileResult:
-    """Route (location, record) pairs; a location is a string, or (file, index) formatted only when kept."""
+def _route_items(items: Iterable[tuple[Any, Any]], router: Router, delivered: str | None = None) -> FileResult:
+    """Route (location, record) pairs; a location is a string, or (file, index) formatted only when kept.
+
+    ``delivered`` stands in for the time of invocation-log records that have none (see ``delivery_hour``).
+    """
     res = FileResult()
     records = not_routed = 0  # plain ints in the hot loop; folded into the Counter once per file
     precheck = router.candidates_for_detail
@@ -123,6 +134,8 @@ def _route_items(items: Iterable[tuple[Any, Any]], router: Router) -> FileResult
                               "invocation log)")
             res.counts["unrecognised"] += 1
             continue
+        if delivered and not env.get("time") and env.get("detail-type") == INVOCATION_LOG:
+            env = {**env, "time": delivered}  # an invocation record without a timestamp: its delivery hour
         targets = router.targets(env)
         if not targets:
             not_routed += 1

@@ -43,6 +43,20 @@ _DIGEST_NAME = "_CloudTrail-Digest_"
 _INVOCATION_LOGS_FOLDER = "BedrockModelInvocationLogs"
 _PERMISSION_CHECK = "amazon-bedrock-logs-permission-check"
 _HOUR = re.compile(r"[01][0-9]|2[0-3]")
+# Bedrock delivers invocation logs to ``.../BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/<file>``.
+_DELIVERY_HOUR = re.compile(r"[/\\]BedrockModelInvocationLogs[/\\][^/\\]+[/\\](\d{4})[/\\](\d{2})[/\\](\d{2})"
+                            r"[/\\]([01][0-9]|2[0-3])[/\\]")
+
+
+def delivery_hour(path: str) -> str | None:
+    """The hour folder Bedrock delivered an invocation-log file to, as RFC 3339 (a stand-in time for its records
+    that have none, such as a bare array of stream chunks); None for a path outside that layout.
+
+    >>> delivery_hour("x/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/04/10/a.json.gz")
+    '2026-03-04T10:00:00Z'
+    """
+    m = _DELIVERY_HOUR.search(path)
+    return f"{m[1]}-{m[2]}-{m[3]}T{m[4]}:00:00Z" if m else None
 _DIGEST_KEYS = ("awsAccountId", "digestStartTime", "digestEndTime", "logFiles")
 
 

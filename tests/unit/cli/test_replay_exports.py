@@ -213,3 +213,19 @@ def test_local_bodies_match_whole_path_components_only() -> None:
     with pytest.raises(Exception, match="not among the replayed files") as e:
         bodies.get_object(Bucket="b", Key="nope/r_input.json")
     assert e.value.response["Error"]["Code"] == "NoSuchKey"  # type: ignore[attr-defined]
+
+
+def test_records_without_a_timestamp_take_the_hour_bedrock_delivered_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bare JSON array of records has no timestamp (DESIGN.md); in Bedrock's S3 layout the folder names the hour."""
+    record = {k: v for k, v in _moved_input("00000000-0000-4000-8000-0000000000a1", "unused").items()
+              if k != "timestamp"}
+    record["input"] = {"inputContentType": "application/json", "inputTokenCount": 40,
+                       "inputBodyJson": json.loads(_body())}
+    line = json.dumps([record]).encode() + b"\n"
+    _write(tmp_path / f"{INV}/{ACCOUNT}_20260301T1000Z_x.json.gz", line, gz=True)
+    _write(tmp_path / "loose/records.json", line)
+    rc, findings, _err = _replay(capsys, tmp_path)
+    seen = sorted(f["first_seen"] for f in findings if f["detector"] == "invocation.prompt_injection")
+    assert rc == 0 and len(seen) == 2
+    assert seen[1].startswith("2026-03-01T10:00:00") and not seen[0].startswith("2026")  # no layout: no stand-in
