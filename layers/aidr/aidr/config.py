@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -39,31 +40,30 @@ class PlaybookRule(BaseModel):
     playbook: str
     min_severity: str = "high"
 
+    # A typo must not disable response: a category no finding carries never matches, and an unknown playbook
+    # would fail StartPlaybookFunction on every finding that reaches the rule, at attack time.
     @field_validator("min_severity")
     @classmethod
     def _severity(cls, v: str) -> str:
-        if v not in SEVERITIES:
-            raise ValueError(f"unknown severity {v!r} (one of {', '.join(SEVERITIES)})")
-        return v
+        return _one_of(v, SEVERITIES, "severity")
 
-    # A typo must not disable response: a category no finding carries never matches, and an unknown playbook
-    # would fail StartPlaybookFunction on every finding that reaches the rule, at attack time.
     @field_validator("category")
     @classmethod
     def _category(cls, v: str) -> str:
         from .taxonomy import CATEGORIES
 
-        if v not in CATEGORIES:
-            raise ValueError(f"unknown category {v!r} (one of {', '.join(CATEGORIES)})")
-        return v
+        return _one_of(v, CATEGORIES, "category")
 
     @field_validator("playbook")
     @classmethod
     def _playbook(cls, v: str) -> str:
-        if v not in CONTAINMENT_PLAYBOOKS:
-            raise ValueError(f"unknown playbook {v!r} (one of {', '.join(CONTAINMENT_PLAYBOOKS)})")
-        return v
+        return _one_of(v, CONTAINMENT_PLAYBOOKS, "playbook")
 
+
+def _one_of(value: str, allowed: Iterable[str], what: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r} (one of {', '.join(allowed)})")
+    return value
 
 
 class AidrConfig(BaseModel):
