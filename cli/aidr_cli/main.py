@@ -18,10 +18,14 @@ REPLAY_HELP = """\
 Run the real detectors over recorded events, offline, routed by the EventBridge rules of template.yaml.
 
 PATH may be a file or a directory (recursed). Accepted, plain or .gz, detected per file and per record:
-  CloudTrail log files as delivered to S3 ({"Records": [...]}), JSON arrays or JSON lines of records;
+  CloudTrail log files as delivered to S3 ({"Records": [...]}), JSON arrays or JSON lines of records,
+    and `aws cloudtrail lookup-events` output;
   EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding");
   GuardDuty findings as the API returns them (camelCase or PascalCase);
-  Bedrock model-invocation-log records (schemaType ModelInvocationLog).
+  Bedrock model-invocation-log records (schemaType ModelInvocationLog), one per line as delivered to S3, and
+    CloudWatch Logs exports of them: `aws logs filter-log-events` / `get-log-events` output, export-task
+    files ("<time> <message>" lines) and subscription payloads. A record without a timestamp takes its log
+    event's time, or the hour folder Bedrock delivered it to.
 In exported AWSLogs trees, CloudTrail digest files and what Bedrock writes to its data/ folders (bodies, media)
 are not read as logs, only counted; a body Bedrock moved to S3 is put back into its record when it is among
 the files replayed.

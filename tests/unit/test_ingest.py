@@ -5,6 +5,7 @@ Also `aidr replay` end to end on such files: stdout holds findings only, stderr 
 
 from __future__ import annotations
 
+import base64
 import copy
 import gzip
 import json
@@ -137,6 +138,12 @@ SHAPES: dict[str, tuple[bytes, list[str], str]] = {
                               ["Findings[0]", "Findings[1]"], "GuardDuty Finding"),
     "one-eventbridge-event": (json.dumps(eventbridge(RECORDS[0]), indent=2).encode(), ["1"],
                               "AWS API Call via CloudTrail"),
+    # aws cloudtrail lookup-events: each record a JSON string in CloudTrailEvent.
+    "cloudtrail-lookup-events": (json.dumps({"Events": [
+        {"EventId": r["eventID"], "EventName": r["eventName"], "ReadOnly": "true",
+         "EventTime": "2026-03-02T09:14:03+00:00", "EventSource": r["eventSource"], "Resources": [],
+         "CloudTrailEvent": json.dumps(r)} for r in RECORDS]}).encode(),
+        ["Events[0]", "Events[1]", "Events[2]"], "AWS API Call via CloudTrail"),
 }
 
 
@@ -512,3 +519,46 @@ def test_a_digest_document_is_known_by_its_content() -> None:
     assert is_cloudtrail_digest({**DIGEST, "logFiles": []})  # an hour with no log files still has a digest
     assert not is_cloudtrail_digest({k: v for k, v in DIGEST.items() if k != "logFiles"})
     assert not is_cloudtrail_digest({"Records": []}) and not is_cloudtrail_digest([DIGEST])
+
+
+# --- CloudWatch Logs exports of invocation logs ---------------------------------------------------------------
+def _logged_invocation(request_id: str, timestamp: str | None = "2026-03-02T10:00:00Z") -> dict[str, Any]:
+    rec: dict[str, Any] = {"schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "accountId": ACCOUNT,
+                           "region": "us-east-1", "requestId": request_id, "operation": "Converse",
+                           "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+                           "identity": {"arn": f"arn:aws:iam::{ACCOUNT}:user/dev"}}
+    if timestamp:
+        rec["timestamp"] = timestamp
+    return rec
+
+
+def test_filter_log_events_output_is_read_and_untimed_records_take_the_event_time(tmp_path: Path) -> None:
+    # aws logs filter-log-events --log-group-name <invocation log group> > out.json
+    doc = {"events": [
+        {"logStreamName": "aws/bedrock/modelinvocations", "timestamp": 1772445600000,
+         "message": json.dumps([_logged_invocation("r-1", None)]), "ingestionTime": 1772445601000, "eventId": "1"},
+        {"logStreamName": "aws/bedrock/modelinvocations", "timestamp": 1772445660000,
+         "message": json.dumps(_logged_invocation("r-2")), "ingestionTime": 1772445661000, "eventId": "2"},
+        {"logStreamName": "aws/bedrock/modelinvocations", "timestamp": 1772445720000, "message": "{not json",
+         "ingestionTime": 1772445721000, "eventId": "3"}],
+        "searchedLogStreams": []}
+    records, errors = read(write(tmp_path / "out.json", json.dumps(doc).encode()))
+    assert [r["requestId"] for _, r in records] == ["r-1", "r-2"]
+    assert [r["timestamp"] for _, r in records] == ["2026-03-02T10:00:00.000Z", "2026-03-02T10:00:00Z"]
+    assert len(errors) == 1 and "events[2]" in str(errors[0]) and "invalid JSON" in str(errors[0])
+
+
+def test_export_task_lines_and_subscription_events_are_read(tmp_path: Path) -> None:
+    # CreateExportTask writes "<event time> <message>" lines; a subscription event is the forwarder's input.
+    lines = (b"2026-03-02T10:01:00.000Z " + json.dumps([_logged_invocation("r-3", None)]).encode() + b"\n"
+             + b"2026-03-02T10:02:00.000Z " + json.dumps(_logged_invocation("r-4")).encode() + b"\n")
+    records, errors = read(write(tmp_path / "000000.gz", lines, gz=True))
+    assert errors == [] and [(r["requestId"], r["timestamp"]) for _, r in records] == [
+        ("r-3", "2026-03-02T10:01:00.000Z"), ("r-4", "2026-03-02T10:00:00Z")]
+    payload = {"messageType": "DATA_MESSAGE", "owner": ACCOUNT, "logGroup": "bedrock-invocations",
+               "logStream": "aws/bedrock/modelinvocations", "subscriptionFilters": ["aidr"],
+               "logEvents": [{"id": "1", "timestamp": 1772445600000, "message": json.dumps(_logged_invocation("r-5"))}]}
+    event = {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(payload).encode())).decode()}}
+    for doc in (payload, event):
+        records, errors = read(write(tmp_path / "sub.json", json.dumps(doc).encode()))
+        assert errors == [] and [r["requestId"] for _, r in records] == ["r-5"]

@@ -28,6 +28,8 @@ MAX_RECORD_BYTES = 16 * 1024 * 1024
 Item = tuple[str, Any]  # (location, record) where record may be an InputError
 
 _DECODER = json.JSONDecoder()
+# A line of a CloudWatch Logs export task's output: the event's time, a space, the message.
+_EXPORT_LINE = re.compile(rb"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) (.+?)\s*$", re.S)
 
 # Files of an exported S3 tree that are not logs, so not read as records (counted by what they are instead):
 # - CloudTrail digest files (log-file validation): ``AWSLogs/<acct>/CloudTrail-Digest/<region>/YYYY/MM/DD/
@@ -89,11 +91,59 @@ def read_bytes(path: Path) -> tuple[bytes, InputError | None]:
     return out, err
 
 
+def _timed(rec: Any, time: str | None) -> Any:
+    """An invocation-log record without a timestamp takes its log event's time (as the forwarder does)."""
+    if time and _is_invocation_log(rec) and not rec.get("timestamp"):
+        return {**rec, "timestamp": time}
+    return rec
+
+
+def _cloudwatch_records(obj: dict[str, Any], where: str) -> list[Item]:
+    """Records of a CloudWatch Logs export: ``aws logs filter-log-events`` / ``get-log-events`` output
+    (``events``), a subscription payload (``logEvents``) or a whole subscription event (``awslogs``)."""
+    from .logs.sources import BadRecord, iso_millis, records_from_awslogs, records_from_message
+
+    if "awslogs" in obj:
+        found = list(records_from_awslogs(obj))
+    else:
+        found = []
+        events = obj.get("events") if isinstance(obj.get("events"), list) else obj.get("logEvents") or []
+        for i, ev in enumerate(events):
+            ev = ev if isinstance(ev, dict) else {}
+            found += records_from_message(ev.get("message"), f"{where}:events[{i}]", iso_millis(ev.get("timestamp")))
+    return [(item.location, InputError(item.reason, item.location)) if isinstance(item, BadRecord)
+            else (item.location, _timed(item.record, item.time)) for item in found]
+
+
+def _is_cloudwatch_export(obj: dict[str, Any]) -> bool:
+    events = obj.get("events")
+    return (isinstance(events, list) and bool(events) and isinstance(events[0], dict) and "message" in events[0]) \
+        or isinstance(obj.get("logEvents"), list) or isinstance(obj.get("awslogs"), dict)
+
+
+def _lookup_events(obj: dict[str, Any], where: str) -> list[Item]:
+    """``aws cloudtrail lookup-events`` output: each event's record is a JSON string in ``CloudTrailEvent``."""
+    out: list[Item] = []
+    for i, ev in enumerate(obj["Events"]):
+        loc = f"{where}:Events[{i}]"
+        raw = ev.get("CloudTrailEvent") if isinstance(ev, dict) else None
+        try:
+            out.append((loc, orjson.loads(raw) if isinstance(raw, str) else InputError(
+                "no CloudTrailEvent string", loc)))
+        except orjson.JSONDecodeError as e:
+            out.append((loc, InputError(f"CloudTrailEvent is not valid JSON: {e}", loc)))
+    return out
+
+
 def _unpack(obj: Any, where: str) -> list[Item] | None:
     """The records of a container document, or None when ``obj`` is not one."""
     if isinstance(obj, dict):
         if isinstance(obj.get("Records"), list):  # CloudTrail log file as delivered to S3
             return [(f"{where}:Records[{i}]", r) for i, r in enumerate(obj["Records"])]
+        if isinstance(obj.get("Events"), list) and "detail" not in obj:  # CloudTrail lookup-events output
+            return _lookup_events(obj, where)
+        if _is_cloudwatch_export(obj):
+            return _cloudwatch_records(obj, where)
         if isinstance(obj.get("Findings"), list):  # GuardDuty GetFindings output
             return [(f"{where}:Findings[{i}]", r) for i, r in enumerate(obj["Findings"])]
         if isinstance(obj.get("findings"), list) and "detail" not in obj:
@@ -167,6 +217,16 @@ def iter_lines(data: bytes, source: str) -> Iterator[Item]:
         try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as e:
+            exported = _EXPORT_LINE.match(line)  # CloudWatch Logs export to S3: "<time> <message>"
+            if exported:
+                try:
+                    obj = orjson.loads(exported[2])
+                except orjson.JSONDecodeError:
+                    pass
+                else:
+                    time = exported[1].decode()
+                    yield from ((w, _timed(r, time)) for w, r in _line_records(obj, where))
+                    continue
             docs = _split_documents(line)
             if docs is None:
                 yield where, InputError(f"invalid JSON: {e}", source, no)

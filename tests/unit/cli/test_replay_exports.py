@@ -84,6 +84,14 @@ def _body(text: str = ATTACK) -> bytes:
     return json.dumps({"messages": [{"role": "user", "content": [{"text": text}]}]}).encode()
 
 
+def _untimed_attack(request_id: str) -> dict[str, Any]:
+    """An invocation record with an injection prompt and no timestamp (as in a bare array of records)."""
+    record = {k: v for k, v in _moved_input(request_id, "unused").items() if k != "timestamp"}
+    record["input"] = {"inputContentType": "application/json", "inputTokenCount": 40,
+                       "inputBodyJson": json.loads(_body())}
+    return record
+
+
 def _replay(capsys: pytest.CaptureFixture[str], *paths: Path) -> tuple[int, list[dict[str, Any]], str]:
     rc = main(["replay", "--format", "jsonl", "--no-progress", *map(str, paths)])
     out, err = capsys.readouterr()
@@ -218,10 +226,7 @@ def test_local_bodies_match_whole_path_components_only() -> None:
 def test_records_without_a_timestamp_take_the_hour_bedrock_delivered_them(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A bare JSON array of records has no timestamp (DESIGN.md); in Bedrock's S3 layout the folder names the hour."""
-    record = {k: v for k, v in _moved_input("00000000-0000-4000-8000-0000000000a1", "unused").items()
-              if k != "timestamp"}
-    record["input"] = {"inputContentType": "application/json", "inputTokenCount": 40,
-                       "inputBodyJson": json.loads(_body())}
+    record = _untimed_attack("00000000-0000-4000-8000-0000000000a1")
     line = json.dumps([record]).encode() + b"\n"
     _write(tmp_path / f"{INV}/{ACCOUNT}_20260301T1000Z_x.json.gz", line, gz=True)
     _write(tmp_path / "loose/records.json", line)
@@ -229,3 +234,14 @@ def test_records_without_a_timestamp_take_the_hour_bedrock_delivered_them(
     seen = sorted(f["first_seen"] for f in findings if f["detector"] == "invocation.prompt_injection")
     assert rc == 0 and len(seen) == 2
     assert seen[1].startswith("2026-03-01T10:00:00") and not seen[0].startswith("2026")  # no layout: no stand-in
+
+
+def test_a_cloudwatch_logs_export_replays_like_the_s3_delivery(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = _untimed_attack("00000000-0000-4000-8000-0000000000b2")
+    events = {"events": [{"logStreamName": "aws/bedrock/modelinvocations", "timestamp": 1772359200000,
+                          "message": json.dumps([record]), "ingestionTime": 1772359201000, "eventId": "1"}]}
+    _write(tmp_path / "filter-log-events.json", json.dumps(events).encode())
+    rc, findings, err = _replay(capsys, tmp_path)
+    [finding] = [f for f in findings if f["detector"] == "invocation.prompt_injection"]
+    assert rc == 0 and finding["first_seen"].startswith("2026-03-01T10:00:00") and "unreadable" not in err

@@ -77,7 +77,7 @@ def gunzip(data: bytes, where: str, limit: int = MAX_DECOMPRESSED_BYTES) -> byte
     return b"".join(out)
 
 
-def _iso_millis(ms: Any) -> str | None:
+def iso_millis(ms: Any) -> str | None:
     if isinstance(ms, int) and not isinstance(ms, bool):
         try:
             return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -149,7 +149,7 @@ def records_from_awslogs(event: dict[str, Any]) -> Iterator[Item]:
     for i, ev in enumerate(events):
         ev = ev if isinstance(ev, dict) else {}
         where = f"{group}/{stream} event {ev.get('id') or i}"
-        yield from records_from_message(ev.get("message"), where, _iso_millis(ev.get("timestamp")))
+        yield from records_from_message(ev.get("message"), where, iso_millis(ev.get("timestamp")))
 
 
 def _raw_data(event: dict[str, Any]) -> str | None:
