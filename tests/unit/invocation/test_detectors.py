@@ -266,6 +266,8 @@ def test_late_records_reach_the_history_and_each_record_writes_only_its_hour() -
 
 def test_pricing_uses_the_longest_prefix_and_a_default() -> None:
     assert price_of("anthropic.claude-3-5-haiku-20241022-v1:0") == (0.8, 4.0)
+    assert price_of("anthropic.claude-opus-4-1-20250805-v1:0") == (15.0, 75.0)
+    assert price_of("anthropic.claude-opus-4-5-20251101-v1:0") == (5.0, 25.0)  # priced a third of Opus 4.1
     assert price_of("some.new-model-v1") == price_of(None)
     inv = parse_invocation(converse(model="anthropic.claude-3-haiku-20240307-v1:0", tokens=(1_000_000, 1_000_000)))
     assert estimated_cost(inv) == pytest.approx(1.5)

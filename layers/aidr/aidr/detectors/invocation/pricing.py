@@ -13,7 +13,9 @@ from ...normalize.invocation import Invocation
 
 PRICES: dict[str, tuple[float, float]] = {
     "anthropic.claude-3-opus": (15.0, 75.0),
-    "anthropic.claude-opus-4": (15.0, 75.0),
+    "anthropic.claude-opus-4": (15.0, 75.0),  # Opus 4 and 4.1
+    **dict.fromkeys(("anthropic.claude-opus-4-5", "anthropic.claude-opus-4-6", "anthropic.claude-opus-4-7"),
+                    (5.0, 25.0)),
     "anthropic.claude-3-sonnet": (3.0, 15.0),
     "anthropic.claude-3-5-sonnet": (3.0, 15.0),
     "anthropic.claude-3-7-sonnet": (3.0, 15.0),
@@ -42,6 +44,8 @@ PRICES: dict[str, tuple[float, float]] = {
     "ai21.jamba-1-5-large": (2.0, 8.0),
     "ai21.jamba": (0.5, 0.7),
     "deepseek.": (1.35, 5.4),
+    "openai.gpt-oss-120b": (0.15, 0.6),
+    "openai.gpt-oss-20b": (0.07, 0.3),
 }
 DEFAULT_PRICE = (3.0, 15.0)
 CACHE_READ_FACTOR = 0.1  # cache reads bill at a tenth of the input price
