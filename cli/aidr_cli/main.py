@@ -79,7 +79,12 @@ def add_unreadable(result, unreadable: list[InputError]) -> None:  # type: ignor
 
 def cmd_replay(args: argparse.Namespace) -> int:
     from .replay import replay
+    from .respond import respond_options_misused
 
+    misused = respond_options_misused(args)
+    if misused:
+        sys.stderr.write(f"aidr replay: {misused}\n")
+        return EXIT_USAGE
     if args.respond:
         from .respond import cmd_replay_respond
 

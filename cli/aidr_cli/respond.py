@@ -40,10 +40,22 @@ LOGGING_KEY_PREFIX = "bedrock-logging:"
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     """The options ``aidr replay`` takes for ``--respond``."""
-    parser.add_argument("--approve", choices=("auto", "reject"), default="auto",
+    # No argparse defaults: an option given without --respond is refused (see respond_options_misused).
+    parser.add_argument("--approve", choices=("auto", "reject"),
                         help="with --respond: how the emulated on-call engineer decides approvals (default: auto)")
-    parser.add_argument("--mode", choices=("notify", "approve", "auto"), default="approve",
+    parser.add_argument("--mode", choices=("notify", "approve", "auto"),
                         help="with --respond: the response mode of the emulated stack (default: approve)")
+
+
+def respond_options_misused(args: argparse.Namespace) -> str | None:
+    """Why the respond options cannot apply (given without --respond), else None; fills in their defaults."""
+    given = [f"--{name}" for name in ("approve", "mode") if getattr(args, name) is not None]
+    if given and not args.respond:
+        verb = "applies" if len(given) == 1 else "apply"
+        return f"{' and '.join(given)} {verb} only with --respond (how the emulated stack responds)"
+    args.approve = args.approve or "auto"
+    args.mode = args.mode or "approve"
+    return None
 
 
 def cmd_replay_respond(args: argparse.Namespace) -> int:

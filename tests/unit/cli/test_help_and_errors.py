@@ -76,3 +76,11 @@ def test_demo_unusable_report_dir_is_refused_before_the_run(tmp_path, capsys: py
     assert main(["demo", "--scenario", "llmjacking", "--approve", "auto", "--report-dir", str(blocker / "x")]) == 2
     out, err = capsys.readouterr()
     assert "=== scenario" not in out and str(blocker / "x") in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("options", [["--approve", "reject"], ["--mode", "auto"],
+                                     ["--approve", "auto", "--mode", "notify"]])
+def test_respond_options_without_respond_are_refused(options: list[str], tmp_path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", *options, str(tmp_path)]) == 2
+    assert "only with --respond" in capsys.readouterr().err
