@@ -11,6 +11,7 @@ from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext, window_start
 from ..patterns import api_calls
 from ..registry import DetectorMeta, detector
+from ._agentcore import member
 
 FUNCTION = "DetectBedrockFunction"
 BASELINE_TTL = 400 * 86400
@@ -21,8 +22,11 @@ ACTION_GROUP_CALLS = ("CreateAgentActionGroup", "UpdateAgentActionGroup")
 AGENT_EDIT_CALLS = ("UpdateAgent", "UpdateAgentAlias", "AssociateAgentKnowledgeBase", "UpdateAgentKnowledgeBase",
                     "AssociateAgentCollaborator", "UpdateAgentCollaborator", *ACTION_GROUP_CALLS)
 DATA_SOURCE_CALLS = ("CreateDataSource", "UpdateDataSource")
-CALLS = ("CreateAgent", "CreateKnowledgeBase", "StartIngestionJob", "DeleteKnowledgeBase",
-         *AGENT_EDIT_CALLS, *DATA_SOURCE_CALLS)
+# What changes a knowledge base's content: a sync of a data source, or documents written or deleted directly
+# (IngestKnowledgeBaseDocuments / DeleteKnowledgeBaseDocuments, custom and S3 data sources).
+INGEST_CALLS = ("StartIngestionJob", "IngestKnowledgeBaseDocuments", "DeleteKnowledgeBaseDocuments")
+CALLS = ("CreateAgent", "CreateKnowledgeBase", "DeleteKnowledgeBase", *INGEST_CALLS, *AGENT_EDIT_CALLS,
+         *DATA_SOURCE_CALLS)
 
 
 @detector(
@@ -39,8 +43,9 @@ CALLS = ("CreateAgent", "CreateKnowledgeBase", "StartIngestionJob", "DeleteKnowl
         "An agent does what its action groups, knowledge bases and collaborators let it do. An action group "
         "executor, custom-orchestration or parser Lambda, or a collaborator, in another account hands the agent's "
         "tool calls, control flow or raw model output to an outsider; a "
-        "data source whose bucket another account owns lets that account write what the agent retrieves (RAG "
-        "poisoning). Also reported: a first-time editor of an agent, a first-time ingestion starter, and "
+        "data source, or documents ingested directly, from a bucket another account owns let that account write "
+        "what the agent retrieves (RAG poisoning). Also reported: a first-time editor of an agent, a first-time "
+        "changer of a knowledge base's content (ingestion job, or documents written or deleted directly), and "
         "several knowledge bases deleted in a short window."
     ),
     false_positives=[
@@ -74,8 +79,11 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         yield from _agent_edit(call, ctx, meta, trusted)
     elif name in DATA_SOURCE_CALLS:
         yield from _data_source(call, ctx, meta)
-    elif name == "StartIngestionJob" and not trusted:
-        yield from _ingestion(call, ctx, meta, p.get("knowledgeBaseId"))
+    elif name in INGEST_CALLS:
+        if name == "IngestKnowledgeBaseDocuments":
+            yield from _foreign_documents(call, ctx, meta, p.get("knowledgeBaseId"))
+        if not trusted:
+            yield from _ingestion(call, ctx, meta, p.get("knowledgeBaseId"))
     elif name == "DeleteKnowledgeBase" and not trusted:
         yield from _deletions(call, ctx, meta)
 
@@ -132,13 +140,6 @@ def _foreign_wiring(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, agent
         evidence={"agent_id": agent, what.replace(" ", "_"): target, "trusted_principal": trusted})
 
 
-def _member(parent: Any, *path: str) -> Any:
-    """``parent[path[0]][path[1]]...``, None where a level is missing or redacted (a string, not an object)."""
-    for key in path:
-        parent = parent.get(key) if isinstance(parent, dict) else None
-    return parent
-
-
 def _outside_target(call: ApiCall) -> tuple[str, str] | None:
     """(what, ARN) when a Lambda the agent hands work to, or a collaborator alias, lives in another account.
 
@@ -147,10 +148,10 @@ def _outside_target(call: ApiCall) -> tuple[str, str] | None:
     (``promptOverrideConfiguration.overrideLambda``: it reads the model's raw output), per the Bedrock API reference.
     """
     p = call.request_parameters
-    candidates = [("executor lambda", _member(p, "actionGroupExecutor", "lambda")),
-                  ("collaborator alias", _member(p, "agentDescriptor", "aliasArn")),
-                  ("orchestration lambda", _member(p, "customOrchestration", "executor", "lambda")),
-                  ("parser lambda", _member(p, "promptOverrideConfiguration", "overrideLambda"))]
+    candidates = [("executor lambda", member(p, "actionGroupExecutor", "lambda")),
+                  ("collaborator alias", member(p, "agentDescriptor", "aliasArn")),
+                  ("orchestration lambda", member(p, "customOrchestration", "executor", "lambda")),
+                  ("parser lambda", member(p, "promptOverrideConfiguration", "overrideLambda"))]
     for what, target in candidates:
         owner = arn_account(target) if isinstance(target, str) else None
         if owner and call.account and owner != call.account:
@@ -180,7 +181,18 @@ def _data_source(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Itera
                   "data_source": p.get("name") or p.get("dataSourceId")})
 
 
+_INGEST_WORDING = {
+    "StartIngestionJob": ("ingestion started", "started an ingestion job on",
+                          "Ingestion loads whatever the data source now holds into what the agent retrieves."),
+    "IngestKnowledgeBaseDocuments": ("documents written directly", "wrote documents directly into",
+                                     "They are what the agent retrieves from now on, with no data source sync."),
+    "DeleteKnowledgeBaseDocuments": ("documents deleted directly", "deleted documents directly from",
+                                     "The agent no longer retrieves them."),
+}
+
+
 def _ingestion(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -> Iterator[Finding]:
+    """A principal that never changed this knowledge base's content before (any of INGEST_CALLS) does."""
     if not isinstance(kb, str):
         return
     key = f"kb:ingesters:{call.account}:{call.region}:{kb}"
@@ -188,16 +200,48 @@ def _ingestion(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -
     ctx.state.add(key, call.actor_key, ctx.when(call.time).timestamp(), BASELINE_TTL)
     if not known or call.actor_key in known:
         return
+    what, did, effect = _INGEST_WORDING[call.event_name]
+    p = call.request_parameters
+    docs = p.get("documents") if call.event_name == "IngestKnowledgeBaseDocuments" else p.get("documentIdentifiers")
     yield ctx.call_finding(
         meta, call, key=f"kb-ingest:{call.event_id or kb}",
-        title="Bedrock knowledge-base ingestion started by a new principal",
-        description=(f"{call.actor_arn or call.actor_key} started an ingestion job on knowledge base {kb}; "
-                     f"only {len(known)} other identity(ies) did so before. Ingestion loads whatever the "
-                     "data source now holds into what the agent retrieves."),
+        title=f"Bedrock knowledge base: {what} by a new principal",
+        description=(f"{call.actor_arn or call.actor_key} {did} knowledge base {kb}; only {len(known)} other "
+                     f"identity(ies) changed its content before. {effect}"),
         severity="medium",
         resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
+        evidence={"knowledge_base_id": kb, "data_source_id": p.get("dataSourceId"), "known_ingesters": len(known),
+                  **({"documents": len(docs)} if isinstance(docs, list) else {})})
+
+
+def _foreign_documents(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -> Iterator[Finding]:
+    """Documents ingested from an S3 object whose bucket another account owns (custom data sources name the
+    owner in ``custom.s3Location.bucketOwnerAccountId``)."""
+    docs = call.request_parameters.get("documents")
+    if not isinstance(kb, str) or not isinstance(docs, list):
+        return
+    foreign: dict[str, str] = {}
+    for doc in docs:
+        content = member(doc, "content")
+        for loc in (member(content, "custom", "s3Location"), member(content, "s3", "s3Location")):
+            owner = member(loc, "bucketOwnerAccountId")
+            uri = member(loc, "uri")
+            if isinstance(owner, str) and owner and owner != call.account and isinstance(uri, str):
+                foreign.setdefault(uri[:300], owner)
+    if not foreign:
+        return
+    owners = sorted(set(foreign.values()))
+    yield ctx.call_finding(
+        meta, call, key=f"kb-foreign-documents:{call.event_id or kb}",
+        title="Bedrock knowledge base fed documents from another account's bucket",
+        description=(f"{call.actor_arn or call.actor_key} ingested {len(foreign)} document(s) into knowledge base "
+                     f"{kb} from S3 owned by account(s) {', '.join(owners)}: that account decides what the agent "
+                     "retrieves."),
+        severity="high",
+        resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
         evidence={"knowledge_base_id": kb, "data_source_id": call.request_parameters.get("dataSourceId"),
-                  "known_ingesters": len(known)})
+                  "bucket_owners": owners, "document_uris": list(foreign)[:5],
+                  "trusted_principal": ctx.config.is_trusted(call.actor_arn)})
 
 
 def _deletions(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
