@@ -81,7 +81,7 @@ def detect(event: dict[str, Any], ctx: DetectContext) -> Iterator[Finding]:
         yield from _data_source(call, ctx, meta)
     elif name in INGEST_CALLS:
         if name == "IngestKnowledgeBaseDocuments":
-            yield from _foreign_documents(call, ctx, meta, p.get("knowledgeBaseId"))
+            yield from _foreign_documents(call, ctx, meta, p.get("knowledgeBaseId"), trusted)
         if not trusted:
             yield from _ingestion(call, ctx, meta, p.get("knowledgeBaseId"))
     elif name == "DeleteKnowledgeBase" and not trusted:
@@ -214,7 +214,8 @@ def _ingestion(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -
                   **({"documents": len(docs)} if isinstance(docs, list) else {})})
 
 
-def _foreign_documents(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any) -> Iterator[Finding]:
+def _foreign_documents(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb: Any,
+                       trusted: bool) -> Iterator[Finding]:
     """Documents ingested from an S3 object whose bucket another account owns (custom data sources name the
     owner in ``custom.s3Location.bucketOwnerAccountId``)."""
     docs = call.request_parameters.get("documents")
@@ -241,7 +242,7 @@ def _foreign_documents(call: ApiCall, ctx: DetectContext, meta: DetectorMeta, kb
         resources=[Resource(type="AWS::Bedrock::KnowledgeBase", id=_arn(call, "knowledge-base", kb))],
         evidence={"knowledge_base_id": kb, "data_source_id": call.request_parameters.get("dataSourceId"),
                   "bucket_owners": owners, "document_uris": list(foreign)[:5],
-                  "trusted_principal": ctx.config.is_trusted(call.actor_arn)})
+                  "trusted_principal": trusted})
 
 
 def _deletions(call: ApiCall, ctx: DetectContext, meta: DetectorMeta) -> Iterator[Finding]:
