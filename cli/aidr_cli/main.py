@@ -20,6 +20,7 @@ Run the real detectors over recorded events, offline, routed by the EventBridge 
 PATH may be a file or a directory (recursed). Accepted, plain or .gz, detected per file and per record:
   CloudTrail log files as delivered to S3 ({"Records": [...]}), JSON arrays or JSON lines of records,
     and `aws cloudtrail lookup-events` output;
+  `aws sqs receive-message` output of aidr's dead-letter queues (events, Lambda payloads, dead letters);
   EventBridge events ("AWS API Call via CloudTrail", "GuardDuty Finding");
   GuardDuty findings as the API returns them (camelCase or PascalCase);
   Bedrock model-invocation-log records (schemaType ModelInvocationLog), one per line as delivered to S3, and

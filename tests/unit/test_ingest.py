@@ -562,3 +562,23 @@ def test_export_task_lines_and_subscription_events_are_read(tmp_path: Path) -> N
     for doc in (payload, event):
         records, errors = read(write(tmp_path / "sub.json", json.dumps(doc).encode()))
         assert errors == [] and [r["requestId"] for _, r in records] == ["r-5"]
+
+
+def test_a_dead_letter_queue_dump_is_read(tmp_path: Path) -> None:
+    # aws sqs receive-message --queue-url <RuleTargetDLQUrl|FunctionDLQUrl|ForwardDLQUrl> --attribute-names All
+    #   --message-attribute-names All > dlq.json
+    lost = _logged_invocation("r-6")
+    doc = {"Messages": [
+        {"MessageId": "m1", "ReceiptHandle": "h1", "Body": json.dumps(eventbridge(DELETE_LOGGING)),
+         "MessageAttributes": {"ERROR_CODE": {"StringValue": "SDK_CLIENT_ERROR", "DataType": "String"}}},
+        {"MessageId": "m2", "ReceiptHandle": "h2", "Body": json.dumps(
+            {"kind": "put_failed", "location": "bedrock-invocations/aws/bedrock event 7",
+             "reason": "ThrottlingException", "detail": json.dumps(lost)})},
+        {"MessageId": "m3", "ReceiptHandle": "h3", "Body": json.dumps(
+            {"kind": "unreadable", "location": "s3://logs/x.json.gz", "reason": "truncated gzip stream"})},
+        {"MessageId": "m4", "ReceiptHandle": "h4", "Body": "not json"}]}
+    records, errors = read(write(tmp_path / "dlq.json", json.dumps(doc).encode()))
+    assert [loc.rsplit(":", 1)[-1] for loc, _ in records] == ["Messages[0]", "Messages[1]"]
+    assert envelope_from_record(records[0][1])["detail"]["eventID"] == DELETE_LOGGING["eventID"]
+    assert records[1][1] == lost
+    assert ["truncated gzip stream" in str(errors[0]), "not JSON" in str(errors[1])] == [True, True]

@@ -135,9 +135,45 @@ def _lookup_events(obj: dict[str, Any], where: str) -> list[Item]:
     return out
 
 
+def _dead_letter(body: dict[str, Any], where: str) -> list[Item]:
+    """What the log forwarder dead-lettered: the record it could not deliver, else why nothing can be read."""
+    if isinstance(body.get("record"), dict):
+        return [(where, body["record"])]
+    if isinstance(body.get("detail"), str):  # a PutEvents entry EventBridge refused: its Detail is the record
+        try:
+            return [(where, orjson.loads(body["detail"]))]
+        except orjson.JSONDecodeError:
+            pass
+    return [(where, InputError(f"dead letter ({body.get('kind')}) at {body.get('location')}: {body.get('reason')}",
+                               where))]
+
+
+def _sqs_messages(obj: dict[str, Any], where: str) -> list[Item]:
+    """``aws sqs receive-message`` output (a dead-letter queue read for triage): each message body is an event,
+    a Lambda payload, or a dead letter of the log forwarder."""
+    out: list[Item] = []
+    for i, msg in enumerate(obj["Messages"]):
+        loc = f"{where}:Messages[{i}]"
+        body = msg.get("Body") if isinstance(msg, dict) else None
+        try:
+            parsed = orjson.loads(body) if isinstance(body, str) else None
+        except orjson.JSONDecodeError as e:
+            out.append((loc, InputError(f"message body is not JSON: {e}", loc)))
+            continue
+        if isinstance(parsed, dict) and {"kind", "location", "reason"} <= parsed.keys():
+            out += _dead_letter(parsed, loc)
+        elif parsed is None:
+            out.append((loc, InputError("message has no Body string", loc)))
+        else:
+            out += _line_records(parsed, loc)
+    return out
+
+
 def _unpack(obj: Any, where: str) -> list[Item] | None:
     """The records of a container document, or None when ``obj`` is not one."""
     if isinstance(obj, dict):
+        if isinstance(obj.get("Messages"), list):  # aws sqs receive-message output
+            return _sqs_messages(obj, where)
         if isinstance(obj.get("Records"), list):  # CloudTrail log file as delivered to S3
             return [(f"{where}:Records[{i}]", r) for i, r in enumerate(obj["Records"])]
         if isinstance(obj.get("Events"), list) and "detail" not in obj:  # CloudTrail lookup-events output
