@@ -72,14 +72,36 @@ def _print_summary(result, out) -> None:  # type: ignore[no-untyped-def]
     out.write("\n")
 
 
-def add_unreadable(result, unreadable: list[InputError]) -> None:  # type: ignore[no-untyped-def]
-    """Folders and entries of the replayed trees that could not be read: reported and counted with the records."""
+def replay_paths(args: argparse.Namespace, state=None):  # type: ignore[no-untyped-def]
+    """Read ``args.paths`` and replay them (``aidr replay``, with or without ``--respond``).
+
+    Returns (config, result), with the folders and entries that could not be read counted among the unreadable
+    records and the first of those reported on stderr; None when an argument is unusable (said on stderr).
+    """
+    from aidr.ingest import iter_paths
+
+    from .replay import replay
+
+    unreadable: list[InputError] = []
+    try:
+        config = _config(args.config)
+        files = list(iter_paths(args.paths, unreadable))
+        params = {"MaturityPhase": args.phase} if args.phase else {}
+        result = replay(files, config, template=args.template, parameters=params, progress=args.progress,
+                        state=state)
+    except (AidrError, InputError) as e:
+        sys.stderr.write(f"aidr replay: {e}\n")
+        return None
     result.errors[:0] = [str(e) for e in unreadable]
     result.counts["unreadable"] += len(unreadable)
+    for err in result.errors[:50]:
+        sys.stderr.write(f"aidr replay: skipped {err}\n")
+    if len(result.errors) > 50:
+        sys.stderr.write(f"aidr replay: ... and {len(result.errors) - 50} more unreadable records\n")
+    return config, result
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from .replay import replay
     from .respond import respond_options_misused
 
     misused = respond_options_misused(args)
@@ -90,26 +112,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
         from .respond import cmd_replay_respond
 
         return cmd_replay_respond(args)
-    try:
-        config = _config(args.config)
-        from aidr.ingest import iter_paths
-
-        unreadable: list[InputError] = []
-        files = list(iter_paths(args.paths, unreadable))
-    except (AidrError, InputError) as e:
-        sys.stderr.write(f"aidr replay: {e}\n")
+    replayed = replay_paths(args)
+    if replayed is None:
         return EXIT_USAGE
-    params = {"MaturityPhase": args.phase} if args.phase else {}
-    try:
-        result = replay(files, config, template=args.template, parameters=params, progress=args.progress)
-    except AidrError as e:
-        sys.stderr.write(f"aidr replay: {e}\n")
-        return EXIT_USAGE
-    add_unreadable(result, unreadable)
-    for err in result.errors[:50]:
-        sys.stderr.write(f"aidr replay: skipped {err}\n")
-    if len(result.errors) > 50:
-        sys.stderr.write(f"aidr replay: ... and {len(result.errors) - 50} more unreadable records\n")
+    _, result = replayed
     if args.format == "jsonl":
         output.write_jsonl(result.findings, sys.stdout)
     elif args.format == "json":

@@ -33,7 +33,6 @@ from aidr.findings.model import Finding
 from aidr.ingest import (
     DIGEST_FILES,
     UTF8_BOM,
-    delivery_hour,
     is_cloudtrail_digest,
     iter_file,
     not_a_log_file,
@@ -94,16 +93,13 @@ def _cloudtrail_file(path: Path) -> list[Any] | None:
 def route_file(path: Path, router: Router) -> FileResult:
     records = _cloudtrail_file(path)
     if records is None:
-        return _route_items(iter_file(path), router, delivery_hour(str(path)))
+        return _route_items(iter_file(path), router)
     source = str(path)
     return _route_items((((source, i), rec) for i, rec in enumerate(records)), router)
 
 
-def _route_items(items: Iterable[tuple[Any, Any]], router: Router, delivered: str | None = None) -> FileResult:
-    """Route (location, record) pairs; a location is a string, or (file, index) formatted only when kept.
-
-    ``delivered`` stands in for the time of invocation-log records that have none (see ``delivery_hour``).
-    """
+def _route_items(items: Iterable[tuple[Any, Any]], router: Router) -> FileResult:
+    """Route (location, record) pairs; a location is a string, or (file, index) formatted only when kept."""
     res = FileResult()
     records = not_routed = 0  # plain ints in the hot loop; folded into the Counter once per file
     precheck = router.candidates_for_detail
@@ -134,8 +130,6 @@ def _route_items(items: Iterable[tuple[Any, Any]], router: Router, delivered: st
                               "invocation log)")
             res.counts["unrecognised"] += 1
             continue
-        if delivered and not env.get("time") and env.get("detail-type") == INVOCATION_LOG:
-            env = {**env, "time": delivered}  # an invocation record without a timestamp: its delivery hour
         targets = router.targets(env)
         if not targets:
             not_routed += 1

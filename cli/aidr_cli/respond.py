@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from aidr.config import AidrConfig
-from aidr.errors import AidrError, InputError
 from aidr.findings.model import SEVERITY_ORDER, Finding
 from aidr.state import MemoryState
 
@@ -60,32 +59,14 @@ def respond_options_misused(args: argparse.Namespace) -> str | None:
 
 def cmd_replay_respond(args: argparse.Namespace) -> int:
     """``aidr replay --respond``: replay, respond on an emulated account, print the runs."""
-    from aidr.config import load_config_file
-    from aidr.ingest import iter_paths
-
     from . import output
-    from .replay import replay
+    from .main import replay_paths
 
-    try:
-        config = load_config_file(args.config) if args.config else AidrConfig()
-        unreadable: list[InputError] = []
-        files = list(iter_paths(args.paths, unreadable))
-    except (AidrError, InputError) as e:
-        sys.stderr.write(f"aidr replay: {e}\n")
+    state = MemoryState()  # restore-logging needs the invocation-logging configuration the detectors last saw
+    replayed = replay_paths(args, state)
+    if replayed is None:
         return EXIT_USAGE
-    params = {"MaturityPhase": args.phase} if args.phase else {}
-    state = MemoryState()
-    try:
-        # restore-logging needs the invocation-logging configuration the detectors last saw
-        result = replay(files, config, template=args.template, parameters=params, progress=args.progress, state=state)
-    except AidrError as e:
-        sys.stderr.write(f"aidr replay: {e}\n")
-        return EXIT_USAGE
-    from .main import add_unreadable
-
-    add_unreadable(result, unreadable)
-    for err in result.errors[:50]:
-        sys.stderr.write(f"aidr replay: skipped {err}\n")
+    config, result = replayed
     sys.stderr.write(f"aidr replay: {len(result.findings)} findings; responding on an emulated account "
                      f"(mode {args.mode}, approvals: {args.approve})\n")
     # stdout carries only the findings and the runs: whatever the emulated services print goes to stderr.
@@ -116,14 +97,14 @@ def respond(findings: list[Finding], config: AidrConfig, replay_state: MemorySta
 
     from moto import mock_aws
 
-    from .embedded.runtime import _quiet_interpreter
+    from .embedded.runtime import quiet_interpreter
     from .embedded.stepfunctions import MOTO_CONFIG
 
     # The in-process handlers flush Powertools metrics (disabled here), which warns on every invocation.
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     docs = [f.to_json_dict() for f in sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.first_seen))]
     account = Counter(d["account"] for d in docs if d.get("account")).most_common(1)
-    with _account_id(account[0][0] if account else None), mock_aws(config=MOTO_CONFIG), _quiet_interpreter(), \
+    with _account_id(account[0][0] if account else None), mock_aws(config=MOTO_CONFIG), quiet_interpreter(), \
             ResponseAccount(config, mode=mode) as acct:
         seeded = Seeded(acct)
         for d in docs:

@@ -147,7 +147,7 @@ def embedded_account(parameters: dict[str, str] | None = None, template: str | P
     if _active:
         raise RuntimeError("an embedded account is already active in this process (moto keeps one set of backends)")
     _active = True
-    with _environment(FAKE_ENV), mock_aws(config=MOTO_CONFIG), _inactive_on_exit(), _quiet_interpreter():
+    with _environment(FAKE_ENV), mock_aws(config=MOTO_CONFIG), _inactive_on_exit(), quiet_interpreter():
         if not _clients_checked:
             # Clients made before moto was imported would reach AWS: forget them once. Later ones are intercepted
             # and reused across accounts (moto resets its backends per mock_aws; making clients is slow).
@@ -189,7 +189,7 @@ def _stop_executions(deployment: Deployment) -> None:
 
 
 @contextlib.contextmanager
-def _quiet_interpreter() -> Iterator[None]:
+def quiet_interpreter() -> Iterator[None]:
     """moto's ASL interpreter logs every Fail state (a refused guard is an outcome, not an error) on stderr."""
     import logging
 

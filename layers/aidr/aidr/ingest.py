@@ -45,21 +45,20 @@ _DIGEST_NAME = "_CloudTrail-Digest_"
 _INVOCATION_LOGS_FOLDER = "BedrockModelInvocationLogs"
 _PERMISSION_CHECK = "amazon-bedrock-logs-permission-check"
 _HOUR = re.compile(r"[01][0-9]|2[0-3]")
+_DIGEST_KEYS = ("awsAccountId", "digestStartTime", "digestEndTime", "logFiles")
 # Bedrock delivers invocation logs to ``.../BedrockModelInvocationLogs/<region>/YYYY/MM/DD/HH/<file>``.
-_DELIVERY_HOUR = re.compile(r"[/\\]BedrockModelInvocationLogs[/\\][^/\\]+[/\\](\d{4})[/\\](\d{2})[/\\](\d{2})"
-                            r"[/\\]([01][0-9]|2[0-3])[/\\]")
+_DELIVERY_HOUR = re.compile(rf"/{_INVOCATION_LOGS_FOLDER}/[^/]+/(\d{{4}})/(\d\d)/(\d\d)/({_HOUR.pattern})/")
 
 
-def delivery_hour(path: str) -> str | None:
-    """The hour folder Bedrock delivered an invocation-log file to, as RFC 3339 (a stand-in time for its records
-    that have none, such as a bare array of stream chunks); None for a path outside that layout.
+def delivery_hour(path: Path) -> str | None:
+    """The hour folder Bedrock delivered an invocation-log file to, as RFC 3339 (the stand-in time of its records
+    that have none, such as a bare array of records); None for a path outside that layout.
 
-    >>> delivery_hour("x/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/04/10/a.json.gz")
+    >>> delivery_hour(Path("x/AWSLogs/1/BedrockModelInvocationLogs/us-east-1/2026/03/04/10/a.json.gz"))
     '2026-03-04T10:00:00Z'
     """
-    m = _DELIVERY_HOUR.search(path)
+    m = _DELIVERY_HOUR.search(path.as_posix())
     return f"{m[1]}-{m[2]}-{m[3]}T{m[4]}:00:00Z" if m else None
-_DIGEST_KEYS = ("awsAccountId", "digestStartTime", "digestEndTime", "logFiles")
 
 
 def _gunzip(data: bytes, source: str) -> tuple[bytes, int, InputError | None]:
@@ -274,7 +273,19 @@ def iter_lines(data: bytes, source: str) -> Iterator[Item]:
 
 
 def iter_file(path: Path) -> Iterator[Item]:
-    """Every record in one file, or the errors that stand in for records that could not be read."""
+    """Every record in one file, or the errors that stand in for records that could not be read.
+
+    An invocation-log record without a timestamp takes its log event's time (CloudWatch Logs exports), else the
+    hour folder Bedrock delivered the file to (:func:`delivery_hour`).
+    """
+    hour = delivery_hour(path)
+    if hour is None:
+        yield from _file_items(path)
+    else:
+        yield from ((where, _timed(rec, hour)) for where, rec in _file_items(path))
+
+
+def _file_items(path: Path) -> Iterator[Item]:
     source = str(path)
     try:
         raw = path.read_bytes()
