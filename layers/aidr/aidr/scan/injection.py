@@ -405,7 +405,7 @@ def encoded_signals(text: str) -> list[Signal]:
 # blanks apart (word gaps).
 _SPELLED = re.compile(r"(?<![a-z])[a-z](?: [a-z](?![a-z])){3,}(?:[ \t]{2,3}[a-z](?: [a-z](?![a-z]))*(?![a-z]))*")
 _WORD_GAP = re.compile(r"[ \t]{2,}")
-_LEET = str.maketrans("013457$", "oieasts")
+_LEET = str.maketrans({d: letter for letter, digits in _LEET_DIGITS.items() for d in digits})
 
 
 def _respelled(norm: str, present: frozenset[str]) -> list[tuple[str, str]]:
@@ -426,12 +426,13 @@ def _respelled(norm: str, present: frozenset[str]) -> list[tuple[str, str]]:
     return out
 
 
-def respelled_signals(norm: str, known: list[Signal], present: frozenset[str] | None = None) -> list[Signal]:
+def respelled_signals(norm: str, known: list[Signal], present: frozenset[str]) -> list[Signal]:
     """Signals that only appear once spelled-out letters are joined or digits read as letters, plus one
-    obfuscation signal per trick that hid them. ``known`` are the signals of ``norm`` as it is."""
+    obfuscation signal per trick that hid them. ``known`` are the signals of ``norm`` as it is, ``present`` the
+    gate's literals in it."""
     seen = {(s.category, s.phrase) for s in known}
     found: list[Signal] = []
-    for trick, text in _respelled(norm, _GATE.present(norm) if present is None else present):
+    for trick, text in _respelled(norm, present):
         new = [s for s in find_signals(text) if (s.category, s.phrase) not in seen]
         if new:
             found.append(Signal("obfuscation", trick, 2))
