@@ -177,10 +177,3 @@ def test_playbook_rule_typos_are_refused_at_load(rule: dict[str, str], field: st
         parse_config({"playbook_rules": [{"category": "data-exposure", "playbook": "quarantine-bucket"}, rule]},
                      "aidr.yaml")
     assert e.value.key == f"playbook_rules.1.{field}" and hint in str(e.value)
-
-
-def test_rule_playbooks_are_the_catalogs_containment_playbooks() -> None:
-    from aidr.config import CONTAINMENT_PLAYBOOKS
-    from aidr.playbooks.catalog import CONTAINMENT_PLAYBOOKS as CATALOG
-
-    assert set(CONTAINMENT_PLAYBOOKS) == set(CATALOG)

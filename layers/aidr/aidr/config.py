@@ -23,11 +23,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ConfigError
+from .playbooks.ids import CONTAINMENT_PLAYBOOKS
 
 SEVERITIES = ("informational", "low", "medium", "high", "critical")
-# The playbooks a rule may start (contracts.md section 5; rollback is started by hand, never by a finding). Kept in
-# step with aidr.playbooks.catalog.CONTAINMENT_PLAYBOOKS by tests/unit/test_config.py.
-CONTAINMENT_PLAYBOOKS = ("revoke-principal", "quarantine-bucket", "disable-endpoint", "restore-logging")
 DEFAULT_APPROVAL_TIMEOUTS = {"critical": 900, "high": 3600, "medium": 14400, "low": 86400, "informational": 86400}
 
 

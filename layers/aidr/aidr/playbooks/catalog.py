@@ -24,14 +24,15 @@ from typing import Any
 
 from ..config import AidrConfig, PlaybookRule
 from ..findings.model import SEVERITY_ORDER
-
-REVOKE_PRINCIPAL = "revoke-principal"
-QUARANTINE_BUCKET = "quarantine-bucket"
-DISABLE_ENDPOINT = "disable-endpoint"
-RESTORE_LOGGING = "restore-logging"
-ROLLBACK = "rollback"
-CONTAINMENT_PLAYBOOKS = (REVOKE_PRINCIPAL, QUARANTINE_BUCKET, DISABLE_ENDPOINT, RESTORE_LOGGING)
-PLAYBOOKS = (*CONTAINMENT_PLAYBOOKS, ROLLBACK)
+from .ids import (  # noqa: F401 (re-exported: the catalog is where callers look for them)
+    CONTAINMENT_PLAYBOOKS,
+    DISABLE_ENDPOINT,
+    PLAYBOOKS,
+    QUARANTINE_BUCKET,
+    RESTORE_LOGGING,
+    REVOKE_PRINCIPAL,
+    ROLLBACK,
+)
 
 DEFAULT_RULES: tuple[PlaybookRule, ...] = (
     PlaybookRule(category="logging-tampering", playbook=RESTORE_LOGGING, min_severity="medium"),
