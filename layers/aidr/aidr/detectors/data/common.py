@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ...findings.model import lower_severity
 from ...normalize.cloudtrail import ApiCall
 from ..context import DetectContext
@@ -47,3 +49,9 @@ def is_trusted(call: ApiCall, ctx: DetectContext) -> bool:
 def temper(severity: str, trusted: bool) -> str:
     """A trusted principal's change is still worth a look, one step lower."""
     return lower_severity(severity) if trusted else severity
+
+
+def xml_fields(value: Any) -> dict[str, Any]:
+    """An S3 configuration element as CloudTrail records it (the request's XML body turned into JSON), with its
+    field names lower-cased: samples and SDKs disagree on their case. Anything but an object reads as empty."""
+    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}

@@ -20,7 +20,7 @@ from ...normalize.iam_policy import (
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import DetectorMeta, detector
-from .common import FUNCTION, SERVICE, bucket_of, is_trusted, temper
+from .common import FUNCTION, SERVICE, bucket_of, is_trusted, temper, xml_fields
 
 POLICY_CALLS = ("PutBucketPolicy", "DeleteBucketPolicy")
 ACL_CALLS = ("PutBucketAcl", "PutObjectAcl")
@@ -147,9 +147,7 @@ def _replication(call: ApiCall) -> list[str]:
     """Replication rules whose destination is another account (named, or the bucket ARN's owner-override)."""
     problems = []
     for dest in _members(call.request_parameters.get("ReplicationConfiguration"), "destination"):
-        if not isinstance(dest, dict):
-            continue
-        fields = {str(k).lower(): v for k, v in dest.items()}
+        fields = xml_fields(dest)
         account, bucket = str(fields.get("account") or ""), str(fields.get("bucket") or "?")
         if account and account != call.account:
             problems.append(f"replicates new objects to {bucket.rsplit(':', 1)[-1]} in account {account}")

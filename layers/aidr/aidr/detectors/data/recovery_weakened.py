@@ -8,28 +8,20 @@ from typing import Any
 from ...findings.model import Finding, Resource
 from ...inventory import bucket_reasons
 from ...normalize.cloudtrail import ApiCall
+from ...normalize.iam_policy import as_list
 from ..context import DetectContext
 from ..patterns import api_calls
 from ..registry import DetectorMeta, detector
-from .common import FUNCTION, SERVICE, bucket_of, by_aws_service, is_trusted, temper
+from .common import FUNCTION, SERVICE, bucket_of, by_aws_service, is_trusted, temper, xml_fields
 
 # CloudTrail names the PutBucketLifecycleConfiguration API "PutBucketLifecycle".
 CALLS = ("PutBucketVersioning", "PutBucketLifecycle")
 EXPIRY_ACTIONS = ("expiration", "noncurrentversionexpiration")
 
 
-def _as_list(value: Any) -> list[Any]:
-    # CloudTrail turns S3's XML bodies into JSON: one element is an object, several a list.
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
-def _lower_keys(value: Any) -> dict[str, Any]:
-    return {str(k).lower(): v for k, v in value.items()} if isinstance(value, dict) else {}
-
-
 def versioning_problems(params: dict[str, Any]) -> list[str]:
     """What a PutBucketVersioning takes away: old versions kept (Suspended), MFA needed to delete them."""
-    cfg = _lower_keys(params.get("VersioningConfiguration"))
+    cfg = xml_fields(params.get("VersioningConfiguration"))
     problems = []
     if str(cfg.get("status") or "").lower() == "suspended":
         problems.append("versioning suspended: overwrites and deletes no longer keep the previous version")
@@ -40,14 +32,14 @@ def versioning_problems(params: dict[str, Any]) -> list[str]:
 
 def lifecycle_problems(params: dict[str, Any]) -> list[str]:
     """Enabled lifecycle rules that expire current or previous object versions."""
-    cfg = _lower_keys(params.get("LifecycleConfiguration"))
+    cfg = xml_fields(params.get("LifecycleConfiguration"))
     problems = []
-    for rule in _as_list(cfg.get("rule")):
-        r = _lower_keys(rule)
+    for rule in as_list(cfg.get("rule")):  # one rule is an object, several a list
+        r = xml_fields(rule)
         if str(r.get("status") or "").lower() != "enabled":
             continue
         for action in EXPIRY_ACTIONS:
-            spec = _lower_keys(r.get(action))
+            spec = xml_fields(r.get(action))
             if not spec:
                 continue
             days = spec.get("days") or spec.get("noncurrentdays")
