@@ -38,6 +38,11 @@ def system_prompt_echoed(system: str, completion: str) -> bool:
     case and whitespace."""
     if len(system) < LEAK_MIN_SYSTEM_CHARS or len(completion) < LEAK_PROBE_CHARS:
         return False
+    # Most records with a system prompt do not echo it: rule that out from the opening's longest word (every word
+    # of the squeezed opening is in the lower-cased completion when the opening is there) before squeezing both.
+    opening = _squeeze(system[:4 * LEAK_PROBE_CHARS])[:LEAK_PROBE_CHARS]
+    if max(opening.split(), key=len, default="") not in completion.lower():
+        return False
     sys_text, out = _squeeze(system), _squeeze(completion)
     if len(sys_text) < LEAK_MIN_SYSTEM_CHARS or sys_text[:LEAK_PROBE_CHARS] not in out:
         return False
